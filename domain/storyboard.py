@@ -1,0 +1,53 @@
+"""The storyboard: episodes → scenes → shots, with the bibles the shots are drawn against."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from domain.bibles import Bibles
+from domain.screenplay import Scene
+from domain.shot import Shot
+
+
+class SceneBoard(BaseModel):
+    scene: Scene
+    shots: list[Shot] = Field(default_factory=list)
+    revision: int = Field(default=0, description="how many times this scene's storyboard was redone")
+
+
+class EpisodeBoard(BaseModel):
+    number: int
+    title: str = ""
+    scenes: list[SceneBoard] = Field(default_factory=list)
+
+    def shots(self) -> list[Shot]:
+        return [shot for board in self.scenes for shot in board.shots]
+
+
+class Storyboard(BaseModel):
+    title: str = "Untitled"
+    episodes: list[EpisodeBoard] = Field(default_factory=list)
+    bibles: Bibles = Field(default_factory=Bibles)
+
+    def shots(self) -> list[Shot]:
+        """Every shot in script order."""
+        return [shot for episode in self.episodes for shot in episode.shots()]
+
+    def shot(self, shot_id: str) -> Shot:
+        for shot in self.shots():
+            if shot.id == shot_id:
+                return shot
+        raise KeyError(f"no shot {shot_id!r} in the storyboard")
+
+    def scene_board(self, scene_id: str) -> SceneBoard:
+        for episode in self.episodes:
+            for board in episode.scenes:
+                if board.scene.id == scene_id:
+                    return board
+        raise KeyError(f"no scene {scene_id!r} in the storyboard")
+
+    def episode(self, number: int) -> EpisodeBoard:
+        for episode in self.episodes:
+            if episode.number == number:
+                return episode
+        raise KeyError(f"no episode {number} in the storyboard")

@@ -1,0 +1,57 @@
+"""The one context object every tool gets: configuration, the output folder, and the services of this run.
+
+Services are built on first use from the configuration, or injected (tests inject fakes of the outside world,
+never of our own code). Tools write only inside ``out``; ``ctx.path()`` refuses anything else.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from domain.errors import ToolError
+from domain.settings import Config
+from domain.storyboard import Storyboard
+from tools.decision_log import DecisionLog
+
+if TYPE_CHECKING:
+    from domain.production import ShotRecord
+
+
+@dataclass
+class ProjectState:
+    """The production as tools see it during one node: the storyboard (with bibles) and the shot records."""
+
+    storyboard: Storyboard = field(default_factory=Storyboard)
+    records: dict[str, ShotRecord] = field(default_factory=dict)
+
+
+@dataclass
+class ToolContext:
+    config: Config
+    out: Path
+    decisions: DecisionLog = field(default_factory=lambda: DecisionLog(None))
+    project: ProjectState = field(default_factory=ProjectState)
+    services: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def create(cls, config: Config, out: Path, **services: Any) -> ToolContext:
+        out = out.resolve()
+        return cls(config=config, out=out, decisions=DecisionLog(out / "decisions.jsonl"), services=dict(services))
+
+    def path(self, relative: str | Path) -> Path:
+        """A path inside OUT; anything that would escape it is refused."""
+        candidate = (self.out / relative).resolve()
+        if candidate != self.out and self.out not in candidate.parents:
+            raise ToolError(f"path {str(relative)!r} is outside the production folder {self.out}")
+        return candidate
+
+    def service(self, name: str, factory: Any) -> Any:
+        """The named service, built once by ``factory(self)`` unless it was injected."""
+        with self._lock:
+            if name not in self.services:
+                self.services[name] = factory(self)
+            return self.services[name]
