@@ -6,13 +6,16 @@ Each agent module subclasses ``Agent`` and writes its rules policy as plain meth
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
 from domain.decisions import AgentName, PolicyName
 from tools.context import ToolContext
 from tools.registry import ToolCaller
+
+T = TypeVar("T", bound=BaseModel)
 
 
 class Agent:
@@ -28,3 +31,24 @@ class Agent:
     def call(self, tool: str, args: BaseModel | dict[str, Any], *, reason: str = "", subject: str = "") -> Any:
         """Call one of this agent's tools; returns the tool's typed result."""
         return self.caller.call(tool, args, reason=reason, subject=subject)
+
+    def decide(
+        self,
+        task: str,
+        inputs: Mapping[str, Any],
+        output_model: type[T],
+        rules: Callable[[], T],
+        *,
+        subject: str = "",
+    ) -> T:
+        """Do ``task`` with this agent's policy: ``rules()`` as it is, or the LLM loop over the same tools.
+
+        ``inputs`` is the production data the LLM works on (shown to it as data, never as instructions);
+        ``output_model`` is the typed answer both policies return. The LLM falls back to ``rules()`` after
+        two failed attempts, so a flaky model slows a run down but never stops it.
+        """
+        if self.policy != "llm":
+            return rules()
+        from agents.llm import run_llm_task  # imported here so rules-only runs never load the LLM stack
+
+        return run_llm_task(self, task, inputs, output_model, rules, subject=subject)
