@@ -6,6 +6,7 @@ never of our own code). Tools write only inside ``out``; ``ctx.path()`` refuses 
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,9 +50,23 @@ class ToolContext:
             raise ToolError(f"path {str(relative)!r} is outside the production folder {self.out}")
         return candidate
 
+    def append_jsonl(self, relative: str, record: dict[str, Any]) -> None:
+        """Append one JSON line to a log inside OUT; one writer at a time, so lines never interleave."""
+        line = json.dumps(record, sort_keys=True, default=str)
+        target = self.path(relative)
+        with self._lock, target.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
     def service(self, name: str, factory: Any) -> Any:
         """The named service, built once by ``factory(self)`` unless it was injected."""
         with self._lock:
             if name not in self.services:
                 self.services[name] = factory(self)
             return self.services[name]
+
+
+def chroma_client(ctx: ToolContext) -> Any:
+    """The run's one Chroma client (embedded in OUT/chroma, or a server), shared by bibles and frames."""
+    from backends.chroma import open_client
+
+    return ctx.service("chroma", lambda c: open_client(c.config.store, c.out))
