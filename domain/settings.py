@@ -94,6 +94,9 @@ class BackendSettings(BaseModel):
     poll_interval_s: float = Field(default=5.0, gt=0)
     timeout_s: float = Field(default=900.0, gt=0)
     max_retries: int = Field(default=5, ge=0)
+    simulate_billing: bool = Field(
+        default=False, description="charge previz clips at the routed model's catalog price, to rehearse a budget"
+    )
     simulation: dict[str, str] = Field(
         default_factory=dict, description="model id → previz simulation profile name (labelled simulation)"
     )

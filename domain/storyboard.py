@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from domain.bibles import Bibles
+from domain.bibles import Bibles, SceneBible
+from domain.production import CharacterLook, ShotContext
 from domain.screenplay import Scene
 from domain.shot import Shot
 
@@ -51,3 +52,24 @@ class Storyboard(BaseModel):
             if episode.number == number:
                 return episode
         raise KeyError(f"no episode {number} in the storyboard")
+
+    def context_for(self, shot: Shot) -> ShotContext:
+        """The bible slice one shot needs: its characters' looks in this scene, and its location."""
+        looks = []
+        for character_id in shot.characters:
+            bible = self.bibles.characters.get(character_id)
+            if bible is None:
+                looks.append(CharacterLook(character_id=character_id, name=character_id.upper()))
+                continue
+            looks.append(
+                CharacterLook(
+                    character_id=character_id,
+                    name=bible.name,
+                    appearance=bible.appearance,
+                    outfit=bible.outfit_for(shot.scene_id),
+                )
+            )
+        location = self.bibles.locations.get(shot.location_id) or SceneBible(
+            location_id=shot.location_id, name=shot.location_id.replace("-", " ").title()
+        )
+        return ShotContext(characters=looks, location=location)
