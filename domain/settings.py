@@ -83,6 +83,11 @@ class BackendSettings(BaseModel):
         default="auto", description="auto: a real provider where its key is set, previz otherwise"
     )
     gemini_api_key: SecretStr | None = None
+    vertex_access_token: SecretStr | None = Field(
+        default=None, description="Veo through Vertex AI instead of the Gemini API (gcloud auth print-access-token)"
+    )
+    vertex_project: str | None = None
+    vertex_location: str = "us-central1"
     kling_access_key: SecretStr | None = None
     kling_secret_key: SecretStr | None = None
     ark_api_key: SecretStr | None = None

@@ -21,7 +21,7 @@ from backends.video.kling import KlingBackend
 from backends.video.replicate import ReplicateBackend
 from backends.video.runway import RunwayBackend
 from backends.video.seedance import SeedanceBackend
-from backends.video.veo import VeoBackend
+from backends.video.veo import VeoBackend, VeoVertexBackend
 from domain.errors import ConfigError
 from domain.settings import BackendSettings
 
@@ -43,8 +43,19 @@ def _kling(entry: ModelEntry, s: BackendSettings, kw: dict[str, object]) -> Http
     return KlingBackend(entry, ak, sk, **kw)  # type: ignore[arg-type]
 
 
+def _veo(entry: ModelEntry, s: BackendSettings, kw: dict[str, object]) -> HttpVideoBackend | None:
+    """Vertex AI when a token and project are configured (it takes a seed), else the Gemini API key."""
+    token = s.vertex_access_token
+    if token is not None and token.get_secret_value() and s.vertex_project:
+        kw = {**kw, "base_url": s.base_urls.get("vertex")}
+        if kw["base_url"] is None:
+            del kw["base_url"]
+        return VeoVertexBackend(entry, token, project=s.vertex_project, location=s.vertex_location, **kw)
+    return _one_key(VeoBackend, "gemini_api_key")(entry, s, kw)
+
+
 BUILDERS: dict[str, _Builder] = {
-    "gemini": _one_key(VeoBackend, "gemini_api_key"),
+    "gemini": _veo,
     "kling": _kling,
     "seedance": _one_key(SeedanceBackend, "ark_api_key"),
     "dashscope": _one_key(DashScopeBackend, "dashscope_api_key"),

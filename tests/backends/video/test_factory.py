@@ -111,3 +111,16 @@ def test_error_text_reads_the_common_shapes() -> None:
     assert error_text(httpx.Response(400, json={"error": {"code": "X", "message": "bad"}})) == "X: bad"
     assert error_text(httpx.Response(400, json={"code": 1301, "message": "policy"})) == "1301: policy"
     assert error_text(httpx.Response(502, text="<html>Bad gateway</html>")) == "<html>Bad gateway</html>"
+
+
+def test_vertex_configured_means_vertex_for_veo() -> None:
+    from backends.video.veo import VeoVertexBackend
+
+    settings = BackendSettings(
+        gemini_api_key=SecretStr("g"), vertex_access_token=SecretStr("tok"), vertex_project="my-proj"
+    )
+    backend = make_backend("veo-3.1", CATALOG, settings)
+    assert isinstance(backend, VeoVertexBackend)
+    assert "my-proj" in backend.model_path and "us-central1" in backend.model_path
+    assert isinstance(make_backend("veo-3.1", CATALOG, BackendSettings(gemini_api_key=SecretStr("g"))), VeoBackend)
+    assert not isinstance(make_backend("veo-3.1", CATALOG, BackendSettings(gemini_api_key=SecretStr("g"))), VeoVertexBackend)
