@@ -124,8 +124,8 @@ class Screenplay(BaseModel):
 
 
 def slugify(name: str) -> str:
-    """A stable id from a name: 'Rooftop Bar' -> 'rooftop-bar', 'LIN' -> 'lin'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """A stable id from a name: 'Rooftop Bar' -> 'rooftop-bar', 'LIN' -> 'lin', '林' -> '林' (any script's letters)."""
+    slug = re.sub(r"[\W_]+", "-", name.lower()).strip("-")
     return slug or "unnamed"
 
 

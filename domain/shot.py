@@ -69,3 +69,4 @@ class Shot(BaseModel):
     beat_indices: list[int] = Field(default_factory=list, description="which scene beats this shot covers")
     model_override: str | None = Field(default=None, description="a model id the user pinned for this shot")
     revision: int = Field(default=0, description="bumped when the storyboard for its scene is redone")
+    take: int = Field(default=0, ge=0, description="bumped by a director's 'regenerate' note: a new take, a new seed")
