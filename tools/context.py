@@ -36,7 +36,7 @@ class ToolContext:
     decisions: DecisionLog = field(default_factory=lambda: DecisionLog(None))
     project: ProjectState = field(default_factory=ProjectState)
     services: dict[str, Any] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @classmethod
     def create(cls, config: Config, out: Path, **services: Any) -> ToolContext:
