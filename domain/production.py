@@ -103,7 +103,7 @@ class ShotAttempt(BaseModel):
         return found + ([self.error] if self.error else [])
 
 
-ShotStatus = Literal["pending", "approved", "regenerate", "flagged", "rejected"]
+ShotStatus = Literal["pending", "checked", "approved", "regenerate", "flagged", "rejected"]
 
 
 class ShotRecord(BaseModel):

@@ -110,11 +110,14 @@ class BackendSettings(BaseModel):
 class GateSettings(BaseModel):
     embedder: Literal["offline", "open_clip"] = "offline"
     character_threshold: dict[str, float] = Field(
-        default_factory=lambda: {"offline": 0.90, "open_clip": 0.82},
+        default_factory=lambda: {"offline": 0.75, "open_clip": 0.82},
         description="per embedder: minimum best cosine similarity against a character's reference frames",
     )
     lighting_threshold_k: float = Field(default=900.0, description="max colour-temperature distance in kelvin")
-    lighting_similarity: float = Field(default=0.85, description="min similarity to the location's approved frames")
+    lighting_similarity: float | dict[str, float] = Field(
+        default_factory=lambda: {"offline": 0.75, "open_clip": 0.85},
+        description="min similarity to the location's approved frames; one value, or per embedder",
+    )
     max_attempts: int = Field(default=3, ge=1, le=10)
     frames_per_clip: int = Field(default=3, ge=3)
     cluster_min_shots: int = Field(default=3, ge=2, description="a scene needs this many shots to count as a cluster")

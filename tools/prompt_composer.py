@@ -47,7 +47,9 @@ def prompt_parts(shot: Shot, context: ShotContext, correction: str = "") -> list
     if correction:
         parts.append(f"Correction: {correction}")
     if context.characters:
-        parts.append("Characters (keep exactly as described): " + "; ".join(map(describe_character, context.characters)) + ".")
+        parts.append(
+            "Characters (keep exactly as described): " + "; ".join(map(describe_character, context.characters)) + "."
+        )
     setting = f"Setting: {loc.name}" + (f", {loc.int_ext.lower()}" if loc.int_ext else "")
     setting += f", {loc.time_of_day.lower()}." if loc.time_of_day else "."
     parts.append(setting)
