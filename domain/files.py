@@ -42,3 +42,8 @@ def write_json(target: Path, data: BaseModel | dict[str, Any] | list[Any]) -> Pa
     if isinstance(data, BaseModel):
         return write_text(target, data.model_dump_json(indent=2) + "\n")
     return write_text(target, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def sidecar(path: Path) -> Path:
+    """Where a file's side data lives: ``shot.mp4`` → ``shot.mp4.json`` (renderer metadata, figure boxes)."""
+    return path.with_name(path.name + ".json")

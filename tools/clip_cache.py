@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from domain.files import atomic_path, write_json
+from domain.files import atomic_path, sidecar, write_json
 from domain.production import GenerationRequest, GenerationResult
 
 
@@ -57,14 +57,14 @@ class ClipCache:
         return clip.with_suffix(".partial.mp4")
 
     def put(self, key: str, result: GenerationResult) -> GenerationResult:
-        """Move the generated clip (and its renderer sidecar ``<clip>.json``, if any) into place; the result lands last."""
+        """Move the generated clip (and its renderer sidecar ``<clip>.mp4.json``, if any) into place; the result lands last."""
         clip, meta = self._paths(key)
         source = Path(result.clip)
-        sidecar = source.with_suffix(".json")
-        if sidecar.is_file():
-            with atomic_path(clip.with_suffix(".json")) as tmp:
-                shutil.copyfile(sidecar, tmp)
-            sidecar.unlink()
+        side = sidecar(source)
+        if side.is_file():
+            with atomic_path(sidecar(clip)) as tmp:
+                shutil.copyfile(side, tmp)
+            side.unlink()
         if source != clip:
             with atomic_path(clip) as tmp:
                 shutil.move(str(source), tmp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from domain.bibles import SceneBible
+from domain.files import sidecar
 from domain.production import GenerationRequest, GenerationResult, ShotContext
 from domain.shot import Shot, ShotType
 from tools.clip_cache import ClipCache, cache_key
@@ -47,10 +48,10 @@ def test_put_then_get_is_free(tmp_path: Path) -> None:
     assert cache.get(key) is None
     staging = cache.staging_path(key)
     staging.write_bytes(b"mp4 bytes")
-    staging.with_suffix(".json").write_text('{"figures": []}')
+    sidecar(staging).write_text('{"figures": []}')
     stored = cache.put(key, GenerationResult(clip=str(staging), model="seedance-2.0-fast", seed=1, cost_usd=0.48))
     hit = cache.get(key)
     assert hit is not None and hit.cached and hit.cost_usd == 0.0
     assert Path(hit.clip).read_bytes() == b"mp4 bytes" and hit.clip == stored.clip
-    assert Path(hit.clip).with_suffix(".json").is_file()  # the renderer's sidecar travels with the clip
+    assert sidecar(Path(hit.clip)).is_file()  # the renderer's sidecar travels with the clip
     assert not staging.exists()
