@@ -335,3 +335,11 @@ def test_a_clean_set_reads_back_as_its_colour_temperature(tmp_path: Path, locati
         frame = read_frames(clip.path, [0.5])[0]
         boxes = [entry["middle"] for entry in clip.meta["figures"].values()]
         assert abs(_read_kelvin(frame, boxes) - location.color_temperature_k) < 600, t
+
+
+def test_interior_or_exterior_from_words_when_the_heading_says_neither() -> None:
+    from backends.previz.lighting import is_interior
+    from domain.bibles import SceneBible
+
+    assert not is_interior(SceneBible(location_id="roof", name="Rooftop"))
+    assert is_interior(SceneBible(location_id="kitchen", name="Kitchen"))
