@@ -15,7 +15,7 @@ from domain.production import GenerationRequest
 from domain.screenplay import DialogueLine, Scene
 from domain.shot import Movement, Shot, ShotType
 from domain.storyboard import EpisodeBoard, SceneBoard, Storyboard
-from reelcrew.contact_sheet import sheet_layout, write_contact_sheet
+from tools.contact_sheet import sheet_layout, write_contact_sheet
 
 TYPES = [ShotType.ELS, ShotType.MS, ShotType.CU, ShotType.OTS, ShotType.INSERT, ShotType.LS, ShotType.MCU]
 
