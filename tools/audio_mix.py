@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, Field
-from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from backends.audio import Loudness, normalise
 from backends.audio.pcm import read_wav, rms_db, write_wav
@@ -148,6 +147,8 @@ def dialogue_of(ctx: ToolContext, board: EpisodeBoard) -> dict[str, ShotDialogue
 
 def duck_envelope(speaking: np.ndarray, sample_rate: int) -> np.ndarray:
     """0 where nobody speaks, 1 under speech, opening ``DUCK_ATTACK_S`` early and closing ``DUCK_RELEASE_S`` late."""
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d  # lazy: scipy costs half a second to import
+
     if not speaking.any():
         return np.zeros_like(speaking)
     attack, release = int(DUCK_ATTACK_S * sample_rate), int(DUCK_RELEASE_S * sample_rate)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.signal import butter, sosfilt
 
 from domain.errors import BackendError
 
@@ -41,6 +40,8 @@ def _t(duration_s: float, sr: int) -> np.ndarray:
 
 
 def _filtered(noise: np.ndarray, sr: int, low: float | None, high: float | None) -> np.ndarray:
+    from scipy.signal import butter, sosfilt  # lazy: scipy costs half a second to import
+
     nyquist = sr / 2 * 0.99
     if low and high:
         sos = butter(2, [low, min(high, nyquist)], btype="bandpass", fs=sr, output="sos")

@@ -9,10 +9,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-import pyloudnorm
 from pydantic import BaseModel, Field
-from scipy.ndimage import maximum_filter1d, uniform_filter1d
-from scipy.signal import lfilter, remez, resample_poly
 
 SILENT_LUFS = -70.0
 
@@ -29,6 +26,8 @@ class Loudness(BaseModel):
 
 def integrated_lufs(samples: np.ndarray, sample_rate: int) -> float:
     """Integrated loudness, with silence (or a too-short signal) reported as -70 LUFS instead of -inf."""
+    import pyloudnorm  # lazy: scipy costs half a second to import
+
     if len(samples) < int(0.4 * sample_rate):
         samples = np.concatenate([samples, np.zeros_like(samples, shape=(int(0.4 * sample_rate), *samples.shape[1:]))])
     value = pyloudnorm.Meter(sample_rate).integrated_loudness(np.asarray(samples, dtype=np.float64))
@@ -45,6 +44,8 @@ def true_peak_dbtp(samples: np.ndarray) -> float:
 
 def loudness_range(samples: np.ndarray, sample_rate: int) -> float | None:
     """A simple LRA: spread of 3 s short-term loudness (1 s hop) between its 10th and 95th percentiles."""
+    import pyloudnorm  # lazy: scipy costs half a second to import
+
     window, hop = 3 * sample_rate, sample_rate
     if len(samples) < window:
         return None
@@ -123,6 +124,9 @@ def limiter_gain(
     envelope: np.ndarray, sample_rate: int, *, ceiling: float, lookahead_s: float = 0.005, release_s: float = 0.08
 ) -> np.ndarray:
     """Per-sample gain keeping ``envelope * gain`` under ``ceiling``: instant look-ahead attack, smooth release."""
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d  # lazy: scipy costs half a second to import
+    from scipy.signal import lfilter  # lazy: scipy costs half a second to import
+
     needed = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-9)).astype(np.float32)
     window = max(int(lookahead_s * sample_rate), 1)
     # Each value below is a minimum over a window that contains its own sample, so averaging keeps it <= needed.
@@ -145,10 +149,14 @@ def peak_envelope(samples: np.ndarray) -> np.ndarray:
 def _interpolator() -> np.ndarray:
     """A 48-tap, 4-phase interpolation filter (the length BS.1770 annex 2 uses), flat to about 20 kHz at 48 kHz,
     in float32 for speed. Frequencies are in units of the oversampled rate."""
+    from scipy.signal import remez  # lazy: scipy costs half a second to import
+
     taps = remez(48, [0.0, 0.105, 0.145, 0.5], [1.0, 0.0])
     return np.asarray(taps / taps.sum(), dtype=np.float32)
 
 
 def _oversampled(samples: np.ndarray) -> np.ndarray:
+    from scipy.signal import resample_poly  # lazy: scipy costs half a second to import
+
     data = np.asarray(samples, dtype=np.float32)
     return np.asarray(resample_poly(data, 4, 1, axis=0, window=_interpolator()))

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import yaml
 from pydantic import BaseModel
-from scipy.signal import butter, sosfilt
 
 from backends.audio.pcm import fade, resample
 from domain.errors import BackendError
@@ -144,6 +143,8 @@ def _pulse(t: np.ndarray, beat: float, bar: float, chords: list[list[int]], leve
 
 def _drone(t: np.ndarray, root: int, intensity: float, rng: np.random.Generator) -> np.ndarray:
     """Low detuned fifths that beat against each other, plus a dark noise swell: the sound of something coming."""
+    from scipy.signal import butter, sosfilt  # lazy: scipy costs half a second to import
+
     low = _hz(root - 24)
     tone = sum(np.sin(2 * np.pi * f * t) for f in (low, low * 1.006, low * 1.5, low * 1.5 * 0.994)) / 4
     sos = butter(2, 400, btype="lowpass", fs=_SYNTH_RATE, output="sos")

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from domain.errors import BackendError
 from domain.files import atomic_path
@@ -59,6 +58,8 @@ def write_wav(target: Path, samples: np.ndarray, sample_rate: int) -> Path:
 
 def resample(samples: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     """Polyphase resampling (good enough for speech and effects, and fast)."""
+    from scipy.signal import resample_poly  # lazy: scipy costs half a second to import
+
     if rate_in == rate_out or len(samples) == 0:
         return samples
     ratio = Fraction(rate_out, rate_in)
