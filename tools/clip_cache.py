@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 from pathlib import Path
 
 from domain.files import atomic_path, sidecar, write_json
@@ -38,6 +39,13 @@ def cache_key(request: GenerationRequest) -> str:
 class ClipCache:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def lock(self, key: str) -> threading.Lock:
+        """One generation per key at a time: two shots with identical inputs share one clip and one bill."""
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         folder = self.root / key[:2]

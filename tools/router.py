@@ -155,26 +155,34 @@ def generate_clip(ctx: ToolContext, args: GenerateClipArgs) -> GenerationResult:
     )
     cache = clip_cache(ctx)
     key = cache_key(request)
-    hit = cache.get(key)
-    if hit is not None:
-        return hit
-    backend = video_backend(ctx, args.model)
+    with cache.lock(key):
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        stored = _generate(ctx, key, request, entry.price(request.duration_s, request.resolution), cache)
+    _log_call(ctx, key, request, stored)
+    return stored
+
+
+def _generate(ctx: ToolContext, key: str, request: GenerationRequest, list_price: float, cache: ClipCache) -> GenerationResult:
+    """The paid part: reserve the price, call the backend through the executor, commit the spend, store the clip."""
+    backend = video_backend(ctx, request.model)
     billed = backend.name != "previz" or ctx.config.backends.simulate_billing
-    price = entry.price(request.duration_s, request.resolution) if billed else 0.0
+    price = list_price if billed else 0.0
     spend = ledger(ctx)
     spend.reserve(key, price)
     target = cache.staging_path(key)
     try:
-        future = executor(ctx).submit(lambda: backend.generate(request, target), priority=(shot.episode, shot.id))
+        future = executor(ctx).submit(
+            lambda: backend.generate(request, target), priority=(request.shot.episode, request.shot.id)
+        )
         result: GenerationResult = future.result()
     except BaseException:
         spend.release(key)
         raise
     result = result.model_copy(update={"cost_usd": price if backend.name == "previz" else result.cost_usd})
     spend.commit(key, result.cost_usd)
-    stored = cache.put(key, result)
-    _log_call(ctx, key, request, stored)
-    return stored
+    return cache.put(key, result)
 
 
 def _log_call(ctx: ToolContext, key: str, request: GenerationRequest, result: GenerationResult) -> None:
