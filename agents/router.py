@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from agents.base import Agent
 from domain.decisions import AgentName
 from domain.production import GenerationResult, ShotAttempt
 from domain.shot import Shot
 from tools.router import ComposedPrompt
 from tools.routing import CostEstimate, RouteDecision
-
-from agents.base import Agent
 
 SEED_STRIDE = 1009  # a prime, so attempt seeds of neighbouring shots never collide
 REVISION_STRIDE = 7919  # a storyboard redo of the scene moves every shot to new seeds

@@ -42,9 +42,7 @@ class LocalExecutor:
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._queue: asyncio.PriorityQueue[tuple[tuple[Any, ...], int, Job[Any], Future[Any]]] = (
-            asyncio.PriorityQueue()
-        )
+        self._queue: asyncio.PriorityQueue[tuple[tuple[Any, ...], int, Job[Any], Future[Any]]] = asyncio.PriorityQueue()
         self._workers = [self._loop.create_task(self._worker()) for _ in range(self.workers)]
         self._ready.set()
         self._loop.run_forever()

@@ -57,9 +57,7 @@ def probe(path: Path) -> MediaInfo:
     """Codec, size, frame rate and duration of a media file, read from ``ffmpeg -i``."""
     if not Path(path).is_file():
         raise BackendError("ffmpeg", f"{path}: no such media file")
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, check=False
-    )
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)], capture_output=True, check=False)
     text = proc.stderr.decode("utf-8", "replace")
     duration = _DURATION.search(text)
     if duration is None:
@@ -68,7 +66,9 @@ def probe(path: Path) -> MediaInfo:
     info: dict[str, object] = {"duration_s": int(h) * 3600 + int(m) * 60 + float(s)}
     video = _VIDEO.search(text)
     if video:
-        info.update(video_codec=video.group(1), pix_fmt=video.group(2), width=int(video.group(3)), height=int(video.group(4)))
+        info.update(
+            video_codec=video.group(1), pix_fmt=video.group(2), width=int(video.group(3)), height=int(video.group(4))
+        )
         fps = _FPS.search(text[video.start() :])
         if fps:
             info["fps"] = float(fps.group(1))
@@ -95,8 +95,8 @@ def read_frames(path: Path, times_s: Iterable[float], *, size: tuple[int, int] |
     """RGB frames (H×W×3 uint8) nearest the given times, decoded in one pass; ``size`` = (width, height) rescales."""
     info = probe(path)
     fps = info.fps or 24.0
-    last = max(int(round(info.duration_s * fps)) - 1, 0)
-    wanted = [min(max(int(round(t * fps)), 0), last) for t in times_s]
+    last = max(round(info.duration_s * fps) - 1, 0)
+    wanted = [min(max(round(t * fps), 0), last) for t in times_s]
     unique = sorted(set(wanted))
     width, height = size or (info.width, info.height)
     chain = "select='" + "+".join(f"eq(n\\,{n})" for n in unique) + "'"
@@ -110,7 +110,10 @@ def read_frames(path: Path, times_s: Iterable[float], *, size: tuple[int, int] |
     got = len(raw) // frame_bytes
     if got == 0:
         raise BackendError("ffmpeg", f"{path}: no frames could be read")
-    decoded = [np.frombuffer(raw[i * frame_bytes : (i + 1) * frame_bytes], dtype=np.uint8).reshape(height, width, 3) for i in range(got)]
+    decoded = [
+        np.frombuffer(raw[i * frame_bytes : (i + 1) * frame_bytes], dtype=np.uint8).reshape(height, width, 3)
+        for i in range(got)
+    ]
     by_index = {n: decoded[min(i, got - 1)] for i, n in enumerate(unique)}
     return [by_index[n] for n in wanted]
 
@@ -128,9 +131,33 @@ def write_clip(frames: Iterable[np.ndarray], target: Path, *, fps: int, width: i
     with atomic_path(target) as tmp:
         run_ffmpeg(
             [
-                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-",
-                "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p",
-                "-movflags", "+faststart", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-f", "mp4", str(tmp),
+                "-f",
+                "rawvideo",
+                "-pix_fmt",
+                "rgb24",
+                "-s",
+                f"{width}x{height}",
+                "-r",
+                str(fps),
+                "-i",
+                "-",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-crf",
+                str(crf),
+                "-pix_fmt",
+                "yuv420p",
+                "-movflags",
+                "+faststart",
+                "-fflags",
+                "+bitexact",
+                "-flags:v",
+                "+bitexact",
+                "-f",
+                "mp4",
+                str(tmp),
             ],
             input_bytes=data,
             what=f"encoding {target.name}",

@@ -22,19 +22,19 @@ from typing import Annotated, Any, TypedDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
-from langgraph.graph import END, START, StateGraph  # noqa: E402
-from langgraph.types import Send  # noqa: E402
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send
 
-from agents.router import RouterAgent  # noqa: E402
-from domain.bibles import Bibles, SceneBible  # noqa: E402
-from domain.production import GenerationRequest, GenerationResult  # noqa: E402
-from domain.screenplay import Scene, shot_id  # noqa: E402
-from domain.settings import Config  # noqa: E402
-from domain.shot import Shot, ShotType  # noqa: E402
-from domain.storyboard import EpisodeBoard, SceneBoard, Storyboard  # noqa: E402
-from graph.state import merge  # noqa: E402
-from tools.context import ToolContext  # noqa: E402
+from agents.router import RouterAgent
+from domain.bibles import Bibles, SceneBible
+from domain.production import GenerationRequest, GenerationResult
+from domain.screenplay import Scene, shot_id
+from domain.settings import Config
+from domain.shot import Shot, ShotType
+from domain.storyboard import EpisodeBoard, SceneBoard, Storyboard
+from graph.state import merge
+from tools.context import ToolContext
 
 
 class FixedLatencyBackend:
@@ -144,7 +144,7 @@ def main() -> None:
           f"ratio to the bare call {total / bare:.1f}x")  # fmt: skip
     wall, ideal = parallel()
     print(f"240 shots x 200 ms on 8 workers: {wall:.2f} s wall, ideal {ideal:.2f} s, "
-          f"efficiency {ideal / wall:.1%} (target within 10%: {'OK' if wall <= ideal * 1.1 else 'MISSED'})")  # fmt: skip
+          f"efficiency {ideal / wall:.1%} (within 10%: {'OK' if wall <= ideal * 1.1 else 'MISSED'})")  # fmt: skip
 
 
 if __name__ == "__main__":

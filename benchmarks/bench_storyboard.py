@@ -39,7 +39,9 @@ def episode_35(path: Path) -> Path:
     for i in range(35):
         scene = scenes[i % len(scenes)]
         heading, rest = scene.split("\n", 1)
-        out.append(f"{heading.split('.')[0]}. {PLACES[i % len(PLACES)]} {i // len(PLACES) + 1} - {TIMES[i % 4]}\n{rest}")
+        out.append(
+            f"{heading.split('.')[0]}. {PLACES[i % len(PLACES)]} {i // len(PLACES) + 1} - {TIMES[i % 4]}\n{rest}"
+        )
     path.write_text("\n".join(out))
     return path
 

@@ -137,4 +137,3 @@ def scene_id(episode: int, number: int) -> str:
 def shot_id(episode: int, scene_number: int, index: int) -> str:
     """The stable shot id, e.g. ``E01-S007-SH03``."""
     return f"{scene_id(episode, scene_number)}-SH{index:02d}"
-

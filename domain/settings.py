@@ -61,7 +61,11 @@ def _default_tiers() -> dict[str, dict[str, str]]:
     return {
         "veo": {"draft": "veo-3.1-lite", "standard": "veo-3.1-fast", "premium": "veo-3.1"},
         "kling": {"draft": "kling-v2.5-turbo-std", "standard": "kling-v3-std", "premium": "kling-v3-pro"},
-        "happyhorse": {"draft": "happyhorse-1.1-720p", "standard": "happyhorse-1.1-720p", "premium": "happyhorse-1.1-1080p"},
+        "happyhorse": {
+            "draft": "happyhorse-1.1-720p",
+            "standard": "happyhorse-1.1-720p",
+            "premium": "happyhorse-1.1-1080p",
+        },
         "seedance": {"draft": "seedance-2.0-mini", "standard": "seedance-2.0-fast", "premium": "seedance-2.0"},
     }
 
@@ -121,8 +125,12 @@ class GateSettings(BaseModel):
     max_attempts: int = Field(default=3, ge=1, le=10)
     frames_per_clip: int = Field(default=3, ge=3)
     cluster_min_shots: int = Field(default=3, ge=2, description="a scene needs this many shots to count as a cluster")
-    cluster_fail_fraction: float = Field(default=0.6, description="share of first attempts failing that means a cluster")
-    cluster_same_cause_fraction: float = Field(default=0.8, description="share of failures with one cause that means a cluster")
+    cluster_fail_fraction: float = Field(
+        default=0.6, description="share of first attempts failing that means a cluster"
+    )
+    cluster_same_cause_fraction: float = Field(
+        default=0.8, description="share of failures with one cause that means a cluster"
+    )
     max_storyboard_redos: int = Field(default=1, ge=0, description="per scene")
 
 

@@ -1,13 +1,13 @@
 """The whole production as one LangGraph state machine. Read ``build_graph`` as the map of the program.
 
-    parse_script → build_bibles → plan_storyboard → voice_dialogue → estimate_cost ─(dry run)→ END
-                                                                          ↓
-                      ┌──────────────────────────────────────────────► schedule ◄─────────────── review
-                      │                                  ┌──────────────┼──────────────┬──────────┘   ↑
-                      │                           shot ×N (Send)   finish_episode ×E   finalize → END │
-                      │                       generate → gates          │                             │
-                      │                                  └──────► qa ◄──┘                             │
-                      └──── redo_storyboard ◄─(clustered failures)─┘  (flagged shots: schedule → review)
+parse_script → build_bibles → plan_storyboard → voice_dialogue → estimate_cost ─(dry run)→ END
+                                                                      ↓
+                  ┌──────────────────────────────────────────────► schedule ◄─────────────── review
+                  │                                  ┌──────────────┼──────────────┬──────────┘   ↑
+                  │                           shot ×N (Send)   finish_episode ×E   finalize → END │
+                  │                       generate → gates          │                             │
+                  │                                  └──────► qa ◄──┘                             │
+                  └──── redo_storyboard ◄─(clustered failures)─┘  (flagged shots: schedule → review)
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
+from domain.bibles import Bibles
 from domain.production import ShotRecord
 from domain.settings import Config
 from domain.storyboard import EpisodeBoard, SceneBoard, Storyboard
-from domain.bibles import Bibles
 from graph import nodes
 from graph.state import EpisodeJob, Phase, ProductionContext, ProductionInput, ProductionState, ShotJob
 
@@ -76,7 +76,7 @@ def build_graph(config: Config | None = None, *, checkpointer: Any = None) -> An
 
 
 def after_estimate(state: ProductionState) -> Literal["schedule", "__end__"]:
-    return END if state.get("dry_run") else "schedule"
+    return "__end__" if state.get("dry_run") else "schedule"
 
 
 def after_qa(state: ProductionState) -> Literal["redo_storyboard", "schedule"]:

@@ -50,7 +50,9 @@ def open_checkpointer(settings: CheckpointSettings, out: Path) -> Iterator[Any]:
             conn.close()
     else:
         if settings.postgres_dsn is None:
-            raise ConfigError("checkpoint.backend = 'postgres' needs checkpoint.postgres_dsn (or REELCREW_CHECKPOINT__POSTGRES_DSN)")
+            raise ConfigError(
+                "checkpoint.backend = 'postgres' needs checkpoint.postgres_dsn (or REELCREW_CHECKPOINT__POSTGRES_DSN)"
+            )
         try:
             from langgraph.checkpoint.postgres import PostgresSaver
         except ImportError:

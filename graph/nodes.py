@@ -189,7 +189,12 @@ def qa(state: ProductionState, runtime: Runtime[ProductionContext], settings: Co
     for episode in {s.episode for s in checked}:
         progress[episode].qa_rounds += 1
     storyboard = ctx.project.storyboard
-    return {"records": updates, "progress": progress, "storyboard": storyboard, "clusters": _clusters(state, records, ctx)}
+    return {
+        "records": updates,
+        "progress": progress,
+        "storyboard": storyboard,
+        "clusters": _clusters(state, records, ctx),
+    }
 
 
 def _clusters(state: ProductionState, records: dict[str, ShotRecord], ctx: ToolContext) -> list[dict[str, Any]]:
@@ -200,9 +205,9 @@ def _clusters(state: ProductionState, records: dict[str, ShotRecord], ctx: ToolC
     for board in (b for e in state["storyboard"].episodes for b in e.scenes):
         scene = board.scene.id
         recs = [records[s.id] for s in board.shots]
-        if redos.get(scene, 0) < limit and recs and all(len(r.attempts) == 1 for r in recs if r.attempts):
-            if any(r.status in ("regenerate", "flagged") for r in recs):
-                scene_records[scene] = recs
+        first_round = recs and all(len(r.attempts) == 1 for r in recs if r.attempts)
+        if redos.get(scene, 0) < limit and first_round and any(r.status in ("regenerate", "flagged") for r in recs):
+            scene_records[scene] = recs
     if not scene_records:
         return []
     return [c.model_dump() for c in QAAgent(ctx).clusters(scene_records)]
@@ -256,7 +261,9 @@ def review(state: ProductionState, runtime: Runtime[ProductionContext], settings
             clip = Path(record.attempts[-1].clip)
             final = ctx.out / "episodes" / f"ep{shot.episode:02d}" / "shots" / f"{shot.id}.mp4"
             _place(clip, final)
-            updates[shot.id] = record.model_copy(update={"status": "approved", "approved_by": "human", "final_clip": str(final)})
+            updates[shot.id] = record.model_copy(
+                update={"status": "approved", "approved_by": "human", "final_clip": str(final)}
+            )
         elif decision.action == "reject":
             updates[shot.id] = record.model_copy(update={"status": "rejected"})
         else:
@@ -284,7 +291,9 @@ def schedule(state: ProductionState, runtime: Runtime[ProductionContext], settin
     for episode in state["storyboard"].episodes:
         p = progress[episode.number]
         statuses = [records[s.id].status for s in episode.shots()]
-        if p.phase == Phase.WAITING and (previous is None or previous.qa_rounds > 0 or previous.phase != Phase.GENERATING):
+        if p.phase == Phase.WAITING and (
+            previous is None or previous.qa_rounds > 0 or previous.phase != Phase.GENERATING
+        ):
             p.phase = Phase.GENERATING
         if p.phase == Phase.GENERATING and not any(s in ("pending", "regenerate", "checked") for s in statuses):
             p.phase = Phase.NEEDS_REVIEW if "flagged" in statuses else Phase.FINISHING

@@ -1,8 +1,8 @@
 """reelcrew: screenplay in, finished vertical short drama out.
 
-    >>> from reelcrew import storyboard, produce
-    >>> board = storyboard("examples/neon-vows/neon-vows.fountain")
-    >>> outcome = produce(["examples/neon-vows"], "out", run={"quality": "draft"})
+>>> from reelcrew import storyboard, produce
+>>> board = storyboard("examples/neon-vows/neon-vows.fountain")
+>>> outcome = produce(["examples/neon-vows"], "out", run={"quality": "draft"})
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def _toml_value(value: Any) -> str:
 def render_template() -> str:
     lines = [HEADER]
     config = Config()
-    for section, field in Config.model_fields.items():
+    for section in Config.model_fields:
         model: BaseModel = getattr(config, section)
         doc = (type(model).__doc__ or "").strip().splitlines()
         lines.append(f"[{section}]" + (f"  # {doc[0]}" if doc else ""))

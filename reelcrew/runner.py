@@ -17,10 +17,10 @@ from pydantic import BaseModel, Field
 
 from domain.errors import BudgetExceeded, ConfigError
 from domain.files import write_json
+from domain.production import ShotRecord
 from domain.storyboard import Storyboard
 from graph.build import build_graph
 from graph.checkpoint import open_checkpointer
-from domain.production import ShotRecord
 from graph.state import EpisodeProgress, Phase, ProductionContext, ReviewItem
 from reelcrew.config import Settings, load_settings
 from tools.artifacts import RunFigures, figures
@@ -65,7 +65,10 @@ def produce(
     listener: Listener | None = None,
     **overrides: dict[str, Any],
 ) -> RunOutcome:
-    """Produce a drama from ``scripts`` into ``out``. ``overrides`` are config sections, e.g. run={"quality": "draft"}."""
+    """Produce a drama from ``scripts`` into ``out``.
+
+    ``overrides`` are config sections merged over the file and the environment, e.g. ``run={"quality": "draft"}``.
+    """
     out = Path(out)
     spec = RunSpec(
         scripts=[str(Path(s).resolve()) for s in scripts],
@@ -131,7 +134,10 @@ def load_production(out: Path | str) -> ProductionView:
     if "storyboard" not in values:
         raise ConfigError(f"{out}: this production has no storyboard yet; run `reelcrew resume {out}` first")
     return ProductionView(
-        out=str(out), storyboard=values["storyboard"], records=values.get("records") or {}, status=values.get("status", "")
+        out=str(out),
+        storyboard=values["storyboard"],
+        records=values.get("records") or {},
+        status=values.get("status", ""),
     )
 
 
@@ -158,7 +164,13 @@ def redo(
         for number in episodes:
             progress[number] = EpisodeProgress(phase=Phase.GENERATING, qa_rounds=progress[number].qa_rounds)
         cuts: dict[str, Any] = {str(n): None for n in episodes}
-        update = {"storyboard": storyboard, "records": records, "progress": progress, "cuts": cuts, "status": "producing"}
+        update = {
+            "storyboard": storyboard,
+            "records": records,
+            "progress": progress,
+            "cuts": cuts,
+            "status": "producing",
+        }
         graph.update_state(_thread(spec), update, as_node="estimate_cost")
     return _run(spec, settings, out, None, listener)
 

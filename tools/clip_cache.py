@@ -65,7 +65,7 @@ class ClipCache:
         return clip.with_suffix(".partial.mp4")
 
     def put(self, key: str, result: GenerationResult) -> GenerationResult:
-        """Move the generated clip (and its renderer sidecar ``<clip>.mp4.json``, if any) into place; the result lands last."""
+        """Move the generated clip (and its renderer sidecar ``<clip>.mp4.json``) into place; the result lands last."""
         clip, meta = self._paths(key)
         source = Path(result.clip)
         side = sidecar(source)

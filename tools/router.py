@@ -164,7 +164,9 @@ def generate_clip(ctx: ToolContext, args: GenerateClipArgs) -> GenerationResult:
     return stored
 
 
-def _generate(ctx: ToolContext, key: str, request: GenerationRequest, list_price: float, cache: ClipCache) -> GenerationResult:
+def _generate(
+    ctx: ToolContext, key: str, request: GenerationRequest, list_price: float, cache: ClipCache
+) -> GenerationResult:
     """The paid part: reserve the price, call the backend through the executor, commit the spend, store the clip."""
     backend = video_backend(ctx, request.model)
     billed = backend.name != "previz" or ctx.config.backends.simulate_billing

@@ -50,7 +50,7 @@ def _veo(entry: ModelEntry, s: BackendSettings, kw: dict[str, object]) -> HttpVi
         kw = {**kw, "base_url": s.base_urls.get("vertex")}
         if kw["base_url"] is None:
             del kw["base_url"]
-        return VeoVertexBackend(entry, token, project=s.vertex_project, location=s.vertex_location, **kw)
+        return VeoVertexBackend(entry, token, project=s.vertex_project, location=s.vertex_location, **kw)  # type: ignore[arg-type]
     return _one_key(VeoBackend, "gemini_api_key")(entry, s, kw)
 
 

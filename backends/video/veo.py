@@ -101,7 +101,8 @@ class VeoVertexBackend(VeoBackend):
     """Veo on Vertex AI: bearer token (e.g. ``gcloud auth print-access-token``), project and location.
 
     ``make_backend`` picks it for Veo models when ``vertex_access_token`` and ``vertex_project`` are configured.
-    The token is short-lived: pass a fresh one per run. ``model`` overrides the catalog's Gemini model id (Vertex GA ids look
+    The token is short-lived: pass a fresh one per run. ``model`` overrides the catalog's Gemini model id
+    (Vertex GA ids look
     like ``veo-3.1-generate-001``).
     """
 

@@ -34,6 +34,7 @@ def test_runs_at_most_n_at_once_and_in_parallel() -> None:
 def test_priority_orders_the_queue() -> None:
     executor = LocalExecutor(workers=1)
     order: list[int] = []
+
     async def blocker() -> None:
         await asyncio.sleep(0.05)
 

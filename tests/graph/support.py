@@ -41,7 +41,9 @@ def fingerprint(out: Path) -> dict[str, Any]:
     """What must be equal between two runs with the same seed: every shot's decisions and every final cut."""
     manifest = json.loads((out / "manifest.json").read_text())
     shots = {
-        shot_id: [(a["model"], a["prompt"], a["seed"], [(g["gate"], g["passed"]) for g in a["gates"]]) for a in r["attempts"]]
+        shot_id: [
+            (a["model"], a["prompt"], a["seed"], [(g["gate"], g["passed"]) for g in a["gates"]]) for a in r["attempts"]
+        ]
         + [r["status"]]
         for shot_id, r in manifest["shots"].items()
     }

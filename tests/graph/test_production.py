@@ -24,7 +24,7 @@ def test_produce_writes_every_output(tmp_path: Path) -> None:
         assert (out / name).is_file(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert set(manifest["episodes"]) == {"1", "2"}
-    for number, cut in manifest["episodes"].items():
+    for cut in manifest["episodes"].values():
         info = probe(Path(cut["video"]))
         assert (info.video_codec, info.audio_codec, info.width, info.height) == ("h264", "aac", 144, 256)
         assert Path(cut["srt"]).is_file() and Path(cut["vtt"]).is_file() and Path(cut["otio"]).is_file()

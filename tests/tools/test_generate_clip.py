@@ -35,7 +35,9 @@ class CountingProvider:
 
 
 def make_ctx(tmp_path: Path, budget: float | None = None) -> tuple[ToolContext, CountingProvider]:
-    scene = Scene(id="E01-S001", episode=1, number=1, heading="INT. ROOM - DAY", location_id="room", location_name="ROOM")
+    scene = Scene(
+        id="E01-S001", episode=1, number=1, heading="INT. ROOM - DAY", location_id="room", location_name="ROOM"
+    )
     shots = [
         Shot(id=f"E01-S001-SH0{i}", episode=1, scene_id=scene.id, index=i, location_id="room",
              shot_type=ShotType.INSERT, description="The ring on the table.", duration_s=4)

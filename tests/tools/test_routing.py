@@ -24,7 +24,11 @@ LABELLED = [
     (make_shot(4, ShotType.ELS, cinematic_priority=True), "veo", "cinematic_establishing"),
     (make_shot(5, ShotType.LS, cinematic_priority=False), "seedance", "default"),
     (make_shot(6, ShotType.OTS, emotional_intensity=0.95), "seedance", "default"),
-    (make_shot(7, ShotType.ECU, emotional_intensity=0.8, has_physics_elements=True), "happyhorse", "emotional_close_up"),
+    (
+        make_shot(7, ShotType.ECU, emotional_intensity=0.8, has_physics_elements=True),
+        "happyhorse",
+        "emotional_close_up",
+    ),
 ]
 
 
@@ -42,7 +46,10 @@ def test_rules_route_labelled_shots(shot: Shot, family: str, rule: str, catalog:
 
 def test_quality_dial_picks_the_tier(catalog: ModelCatalog) -> None:
     shot = make_shot(1, ShotType.ELS, cinematic_priority=True)
-    models = {q: route(shot, RouterSettings(), RunSettings(quality=q), catalog).model for q in ("draft", "standard", "premium")}
+    models = {
+        q: route(shot, RouterSettings(), RunSettings(quality=q), catalog).model
+        for q in ("draft", "standard", "premium")
+    }
     assert models == {"draft": "veo-3.1-lite", "standard": "veo-3.1-fast", "premium": "veo-3.1"}
 
 

@@ -123,4 +123,6 @@ def test_vertex_configured_means_vertex_for_veo() -> None:
     assert isinstance(backend, VeoVertexBackend)
     assert "my-proj" in backend.model_path and "us-central1" in backend.model_path
     assert isinstance(make_backend("veo-3.1", CATALOG, BackendSettings(gemini_api_key=SecretStr("g"))), VeoBackend)
-    assert not isinstance(make_backend("veo-3.1", CATALOG, BackendSettings(gemini_api_key=SecretStr("g"))), VeoVertexBackend)
+    assert not isinstance(
+        make_backend("veo-3.1", CATALOG, BackendSettings(gemini_api_key=SecretStr("g"))), VeoVertexBackend
+    )
