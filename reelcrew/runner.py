@@ -151,12 +151,15 @@ def redo(
     spec = _spec(out)
     settings = _settings(spec)
     redo_ids = set(shots)
-    episodes = {s.episode for s in storyboard.shots() if s.id in redo_ids}
     with open_checkpointer(settings.checkpoint, out) as saver:
         graph = build_graph(settings, checkpointer=saver)
         values = graph.get_state(_thread(spec)).values
         old = values.get("records") or {}
-        records: dict[str, ShotRecord | None] = {k: None for k in old if k not in {s.id for s in storyboard.shots()}}
+        current = {s.id for s in storyboard.shots()}
+        removed = [k for k in old if k not in current]
+        # An episode is cut again when a shot of it is redone or was removed by the edit.
+        episodes = {s.episode for s in storyboard.shots() if s.id in redo_ids} | {int(k[1:3]) for k in removed}
+        records: dict[str, ShotRecord | None] = dict.fromkeys(removed)
         for shot in storyboard.shots():
             if shot.id in redo_ids or shot.id not in old:
                 records[shot.id] = ShotRecord(shot_id=shot.id)

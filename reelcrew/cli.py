@@ -1,0 +1,263 @@
+"""The ``reelcrew`` command line (typer + rich). Every command is a thin layer over ``reelcrew.runner``.
+
+Exit codes: 0 done (or paused for review / stopped at the budget cap, with what to do next printed),
+2 bad input (script, config, options), 1 a run that failed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from domain.errors import ReelcrewError
+from reelcrew import runner
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Screenplay in, vertical short drama out.")
+console = Console(stderr=True)
+out_console = Console()
+
+QualityOpt = Annotated[str | None, typer.Option("--quality", help="draft | standard | premium")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", help="parallel shot generations (default 8)")]
+BudgetOpt = Annotated[float | None, typer.Option("--budget", help="hard cap on model spend in USD")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="a reelcrew.toml")]
+
+
+def main() -> None:
+    try:
+        app()
+    except ReelcrewError as exc:
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True, highlight=False)
+        sys.exit(exc.exit_code)
+
+
+def _run_section(quality: str | None, workers: int | None, budget: float | None, **more: Any) -> dict[str, Any]:
+    values = {"quality": quality, "workers": workers, "budget_usd": budget, **more}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+class ProgressListener:
+    """Per-episode bars that move as shots are decided, with attempts and spend."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, Any] = {}
+        self.decided: dict[str, set[str]] = {}
+        self.attempts = 0
+        self.spent = 0.0
+
+    def __call__(self, node: str, update: dict[str, Any]) -> None:
+        if node == "estimate_cost" and update.get("estimate") is not None:
+            for shot_id in update["estimate"].per_shot:
+                episode = shot_id.split("-")[0]
+                if episode not in self.tasks:
+                    self.tasks[episode] = self.progress.add_task(f"episode {episode[1:]}", total=0)
+                    self.decided[episode] = set()
+                self.progress.update(self.tasks[episode], total=self.progress.tasks[self.tasks[episode]].total + 1)
+        for shot_id, record in (update.get("records") or {}).items():
+            if record is None:
+                continue
+            episode = shot_id.split("-")[0]
+            if node == "gates" and record.attempts:
+                self.attempts += 1
+                self.spent += record.attempts[-1].cost_usd
+            if episode in self.tasks and record.status in ("approved", "flagged", "rejected"):
+                self.decided[episode].add(shot_id)
+                self.progress.update(
+                    self.tasks[episode],
+                    completed=len(self.decided[episode]),
+                    description=f"episode {episode[1:]}  attempts {self.attempts}  ${self.spent:.2f}",
+                )
+
+
+def _report(outcome: runner.RunOutcome) -> None:
+    figs = outcome.figures
+    table = Table(title=f"reelcrew: {outcome.status.replace('_', ' ')}")
+    for column in ("shots", "first-pass approval", "retries", "flagged", "redos", "cost", "time"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(figs.shots),
+        f"{figs.first_pass_approval_rate:.0%}",
+        str(figs.retries),
+        str(figs.flagged),
+        str(figs.storyboard_redos),
+        f"${figs.spent_usd:.2f}",
+        f"{outcome.elapsed_s:.1f}s",
+    )
+    out_console.print(table)
+    if outcome.estimate is not None:
+        est = outcome.estimate
+        out_console.print(
+            f"estimate: ${est.total_usd:.2f} for {est.shots} shots ({est.seconds:.0f}s of video); "
+            f"all-{est.baseline_model}: ${est.baseline_usd:.2f}; saving {est.savings_ratio:.0%}"
+        )
+    if outcome.status == "stopped_budget":
+        console.print(f"[yellow]{outcome.message}[/]")
+    if outcome.status == "paused_for_review":
+        console.print(
+            f"[yellow]{len(outcome.review)} shot(s) flagged for review.[/] "
+            f"Run `reelcrew review {outcome.out}` to approve, reject or regenerate them."
+        )
+
+
+def _with_progress(fn: Any) -> runner.RunOutcome:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        outcome: runner.RunOutcome = fn(ProgressListener(progress))
+    _report(outcome)
+    return outcome
+
+
+@app.command()
+def produce(
+    script: Annotated[list[Path], typer.Argument(help="script file(s) or a folder: .fountain, .fdx, .txt")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="the production folder")],
+    quality: QualityOpt = None,
+    workers: WorkersOpt = None,
+    budget: BudgetOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the cost estimate and spend nothing")] = False,
+    episodes: Annotated[str | None, typer.Option("--episodes", help="e.g. 1,3")] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Produce the drama: storyboard, shots, continuity and QA, audio, and a final cut per episode."""
+    picked = [int(e) for e in episodes.split(",")] if episodes else None
+    run = _run_section(quality, workers, budget, episodes=picked, seed=seed)
+    _with_progress(
+        lambda listen: runner.produce(script, out, config_file=config, dry_run=dry_run, listener=listen, run=run)
+    )
+
+
+@app.command()
+def resume(
+    out: Annotated[Path, typer.Argument(help="the production folder")],
+    budget: BudgetOpt = None,
+) -> None:
+    """Continue a production after a crash, a budget stop or a review."""
+    _with_progress(lambda listen: runner.resume(out, listener=listen, run=_run_section(None, None, budget)))
+
+
+@app.command()
+def review(
+    out: Annotated[Path, typer.Argument(help="the production folder")],
+    decisions: Annotated[
+        Path | None, typer.Option("--decisions", help="a JSON file: {shot_id: {action, prompt}}; else ask")
+    ] = None,
+) -> None:
+    """List flagged shots with their frames and reasons; approve, reject or regenerate them, then resume."""
+    items = runner.pending_review(out)
+    if not items:
+        out_console.print("nothing waits for review")
+        return
+    table = Table(title="flagged for review")
+    for column in ("shot", "reasons", "clip"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(item.shot_id, ", ".join(item.reasons), item.clip)
+    out_console.print(table)
+    if decisions is not None:
+        answers = json.loads(decisions.read_text())
+    else:
+        answers = {}
+        for item in items:
+            action = typer.prompt(f"{item.shot_id}: approve / reject / regenerate", default="regenerate")
+            prompt = typer.prompt("new shot description", default="") if action == "regenerate" else ""
+            answers[item.shot_id] = {"action": action, "prompt": prompt}
+    _with_progress(lambda listen: runner.submit_review(out, answers, listener=listen))
+
+
+@app.command()
+def storyboard(
+    script: Annotated[list[Path], typer.Argument(help="script file(s) or a folder")],
+    out: Annotated[Path, typer.Option("--out", "-o")],
+) -> None:
+    """Script → storyboard, shot list and bibles (offline, about a second)."""
+    board = runner.storyboard(script, out)
+    shots = board.shots()
+    scenes = sum(len(e.scenes) for e in board.episodes)
+    out_console.print(
+        f"{board.title}: {len(board.episodes)} episode(s), {scenes} scenes, {len(shots)} shots, "
+        f"{len(board.bibles.characters)} characters, {len(board.bibles.locations)} locations → {out}"
+    )
+
+
+@app.command()
+def graph(mermaid: Annotated[bool, typer.Option("--mermaid", help="print the Mermaid diagram")] = True) -> None:
+    """Print the production graph."""
+    from graph.build import build_graph
+
+    out_console.print(build_graph().get_graph(xray=1).draw_mermaid(), markup=False)
+
+
+@app.command()
+def init(path: Annotated[Path, typer.Argument()] = Path("reelcrew.toml")) -> None:
+    """Write a commented reelcrew.toml with every setting and its default."""
+    from reelcrew.config_template import render_template
+
+    if path.exists():
+        raise typer.BadParameter(f"{path} exists; not overwriting it")
+    from domain.files import write_text
+
+    write_text(path, render_template())
+    out_console.print(f"wrote {path}")
+
+
+@app.command("tools")
+def list_tools() -> None:
+    """List the 29 tools with the agent that owns each."""
+    from tools.registry import all_tools
+
+    table = Table(title="tools")
+    for column in ("tool", "agent", "costs money", "what it does"):
+        table.add_column(column)
+    for spec in all_tools().values():
+        table.add_row(spec.name, spec.agent, "yes" if spec.costs_money else "", spec.description.splitlines()[0])
+    out_console.print(table)
+
+
+@app.command()
+def chat(
+    out: Annotated[Path, typer.Argument(help="the production folder")],
+    message: Annotated[
+        list[str] | None, typer.Option("--message", "-m", help="a note to act on (repeatable); no prompt is shown")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="apply every plan without asking")] = False,
+) -> None:
+    """Direct a finished or paused production by chat: notes become edits, only the shots they touch are redone.
+
+    Say `help` for the note forms understood offline, `undo` to take back the last change, `history` to list them.
+    """
+    from reelcrew.chat import ChatSession, Proposal, converse
+
+    session = ChatSession(out)
+
+    def ask() -> Any:
+        console.print("[dim]notes, `help`, `undo`, `history`; an empty line ends the session[/]")
+        while True:
+            note = typer.prompt("director", default="", show_default=False).strip()
+            if note.lower() in ("", "quit", "exit", "q"):
+                return
+            yield note
+
+    def confirm(proposal: Proposal) -> bool:
+        return yes or typer.confirm("Apply?", default=False)
+
+    def apply(proposal: Proposal) -> Any:
+        return _with_progress(lambda listen: session.apply(proposal, listener=listen))
+
+    converse(
+        session,
+        message if message else ask(),
+        confirm=confirm,
+        say=lambda text: out_console.print(text, markup=False, highlight=False, soft_wrap=True),
+        apply=apply,
+        stop_on_error=bool(message),
+    )
