@@ -261,3 +261,83 @@ def chat(
         apply=apply,
         stop_on_error=bool(message),
     )
+
+
+eval_app = typer.Typer(help="Score the agents' decisions against labelled datasets.", invoke_without_command=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.callback()
+def evaluate(
+    context: typer.Context,
+    suite: Annotated[list[str] | None, typer.Option("--suite", help="script | routing | continuity | qa")] = None,
+    policy: Annotated[str, typer.Option("--policy", help="rules | llm")] = "rules",
+    compare: Annotated[
+        tuple[Path, Path] | None, typer.Option("--compare", help="two reelcrew.toml files to score side by side")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="the report folder")] = Path("eval-out"),
+    config: ConfigOpt = None,
+    update_baseline: Annotated[
+        bool, typer.Option("--update-baseline", help="store these scores as the baseline")
+    ] = False,
+) -> None:
+    """Run the eval suites, write report.json and report.html, and exit 1 when a score falls below the baseline."""
+    if context.invoked_subcommand is not None:
+        return
+    from evals.harness import check_baseline, compare_reports, run_eval, write_baseline
+    from evals.harness import compare as compare_configs
+    from evals.report import summary_table
+    from reelcrew.config import load_settings
+
+    if policy not in ("rules", "llm"):
+        raise typer.BadParameter("--policy is rules or llm")
+    if compare is not None:
+        result = compare_configs(load_settings(compare[0]), load_settings(compare[1]), suites=suite, policy_a=policy,
+                                 out_dir=out, labels=(compare[0].stem, compare[1].stem))  # fmt: skip
+        table = Table(title=f"{result.label_a} vs {result.label_b}")
+        for column in ("metric", result.label_a, result.label_b, "better"):
+            table.add_column(column)
+        for row in compare_reports(result.a, result.b):
+            table.add_row(row.metric, _num(row.a), _num(row.b), row.better)
+        out_console.print(table)
+        out_console.print(f"comparison: {out / 'comparison.json'}")
+        return
+    report = run_eval(suite, policy, load_settings(config), out)  # type: ignore[arg-type]
+    out_console.print(summary_table(report))
+    out_console.print(f"report: {out / 'report.html'}")
+    if update_baseline:
+        out_console.print(f"baseline written: {write_baseline(report)}")
+        return
+    regressions = check_baseline(report)
+    for regression in regressions:
+        console.print(f"[red]regression[/] {escape(regression.message)}", soft_wrap=True)
+    if regressions:
+        raise typer.Exit(1)
+
+
+@eval_app.command("calibrate")
+def calibrate(
+    embedder: Annotated[str, typer.Option("--embedder", help="offline | open_clip")] = "offline",
+    dataset: Annotated[
+        str, typer.Option("--dataset", help="'continuity' (previz pairs) or a folder of real frames")
+    ] = ("continuity"),
+    target: Annotated[str, typer.Option("--target", help="f1 | youden")] = "f1",
+    config: ConfigOpt = None,
+) -> None:
+    """Pick the character-gate similarity threshold for an embedder from labelled pairs (reproducibly)."""
+    from evals.calibrate import calibrate_embedder
+    from reelcrew.config import load_settings
+
+    result = calibrate_embedder(embedder, dataset, target=target, config=load_settings(config))  # type: ignore[arg-type]
+    out_console.print(
+        f"{result.embedder}: threshold {result.similarity_threshold:.3f} on {result.pairs} pairs "
+        f"({result.drifted} drifted) from {result.source}; precision {result.precision:.2f}, recall "
+        f"{result.recall:.2f}, F1 {result.f1:.2f}, AUC {result.auc:.2f}; configured now: {result.configured_threshold}"
+    )
+    out_console.print(
+        f"set it in reelcrew.toml: [gates.character_threshold] {result.embedder} = {result.similarity_threshold:.3f}"
+    )
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"

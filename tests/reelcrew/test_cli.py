@@ -89,3 +89,11 @@ def test_tools_and_graph_commands() -> None:
     assert tools.returncode == 0 and "generate_clip" in tools.stdout and "edit_bible" in tools.stdout
     graph = reelcrew("graph", "--mermaid")
     assert graph.returncode == 0 and graph.stdout.startswith("---") and "redo_storyboard" in graph.stdout
+
+
+def test_eval_routing_suite_writes_a_report(tmp_path: Path) -> None:
+    done = reelcrew("eval", "--suite", "routing", "-o", str(tmp_path / "report"))
+    assert done.returncode == 0, done.stderr
+    assert "savings_vs_all_veo" in done.stdout
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert "routing" in html and "data:image/png;base64," in html
