@@ -48,8 +48,30 @@ class AudioAgent(Agent):
     def finish_episode(
         self, episode: EpisodeBoard, clips: dict[str, Path], flagged: dict[str, list[str]]
     ) -> EpisodeCut:
-        """Music per scene, effects per shot, the mix, then the final cut with subtitles and the OTIO timeline."""
+        """Music per scene, effects per shot, the mix, then the final cut with subtitles and the OTIO timeline.
+
+        An LLM policy may choose the cues and their order through the same tools; its answer must point at a cut
+        that really exists, or the rules policy makes it.
+        """
         self._adopt(episode)
+        inputs = {
+            "episode": episode.number,
+            "scenes": [{"scene_id": b.scene.id, "shots": [s.id for s in b.shots]} for b in episode.scenes],
+            "clips": {shot_id: str(path) for shot_id, path in clips.items()},
+            "flagged": flagged,
+        }
+        return self.decide_checked(
+            "finish_episode",
+            inputs,
+            EpisodeCut,
+            lambda: self._finish_by_rules(episode, clips, flagged),
+            _missing_outputs,
+            subject=f"E{episode.number:02d}",
+        )
+
+    def _finish_by_rules(
+        self, episode: EpisodeBoard, clips: dict[str, Path], flagged: dict[str, list[str]]
+    ) -> EpisodeCut:
         settings = self.ctx.config.audio
         if settings.music:
             for board in episode.scenes:
@@ -92,3 +114,11 @@ class AudioAgent(Agent):
                     storyboard.episodes[index] = episode
                 return
         storyboard.episodes.append(episode)
+
+
+def _missing_outputs(cut: EpisodeCut) -> str | None:
+    """An LLM's cut must name files that exist: the final video, both subtitle files and the timeline."""
+    for path in (cut.video, cut.srt, cut.vtt, cut.otio):
+        if not path or not Path(path).is_file():
+            return f"the cut names {path!r}, which does not exist"
+    return None

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
-from domain.decisions import AgentName, PolicyName
+from domain.decisions import AgentName, Decision, PolicyName
 from tools.context import ToolContext
 from tools.registry import ToolCaller
 
@@ -52,3 +52,35 @@ class Agent:
         from agents.llm import run_llm_task  # imported here so rules-only runs never load the LLM stack
 
         return run_llm_task(self, task, inputs, output_model, rules, subject=subject)
+
+    def decide_checked(
+        self,
+        task: str,
+        inputs: Mapping[str, Any],
+        output_model: type[T],
+        rules: Callable[[], T],
+        check: Callable[[T], str | None],
+        *,
+        subject: str = "",
+    ) -> T:
+        """``decide``, with ``check`` guarding what an LLM answered: an answer that breaks a rule of the production
+        (an unknown model, an approval of a failed shot, a file that is not there) is replaced by the rules
+        policy's answer, and the refusal is logged as a fallback decision."""
+        answer = self.decide(task, inputs, output_model, rules, subject=subject)
+        if self.policy != "llm":
+            return answer
+        problem = check(answer)
+        if problem is None:
+            return answer
+        self.ctx.decisions.record(
+            Decision(
+                agent=self.name,
+                policy="fallback",
+                tool=task,
+                arguments={"answer": answer.model_dump(mode="json")},
+                reason=f"LLM answer refused: {problem}",
+                subject=subject,
+                ok=False,
+            )
+        )
+        return rules()

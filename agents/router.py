@@ -12,7 +12,8 @@ from agents.base import Agent
 from domain.decisions import AgentName
 from domain.production import GenerationResult, ShotAttempt
 from domain.shot import Shot
-from tools.router import ComposedPrompt
+from domain.errors import ConfigError
+from tools.router import ComposedPrompt, catalog
 from tools.routing import CostEstimate, RouteDecision
 
 SEED_STRIDE = 1009  # a prime, so attempt seeds of neighbouring shots never collide
@@ -31,10 +32,27 @@ class RouterAgent(Agent):
     prompt: ClassVar[str] = "router.yaml"
 
     def route(self, shot: Shot) -> RouteDecision:
-        decision: RouteDecision = self.call(
-            "route_shot", {"shot_id": shot.id}, reason="routing rules from config", subject=shot.id
+        """The model for ``shot``: the routing rules, or an LLM that may weigh the shot differently but must name
+        a model the catalogue has (it reads the rules' proposal through route_shot)."""
+
+        def rules() -> RouteDecision:
+            decision: RouteDecision = self.call(
+                "route_shot", {"shot_id": shot.id}, reason="routing rules from config", subject=shot.id
+            )
+            return decision
+
+        def check(decision: RouteDecision) -> str | None:
+            if decision.shot_id != shot.id:
+                return f"answered for {decision.shot_id}, asked about {shot.id}"
+            try:
+                entry = catalog(self.ctx).get(decision.model)
+            except ConfigError as exc:
+                return str(exc)
+            return None if entry.family == decision.family else f"{decision.model} is not a {decision.family} model"
+
+        return self.decide_checked(
+            "route", {"shot": shot.model_dump(mode="json")}, RouteDecision, rules, check, subject=shot.id
         )
-        return decision
 
     def estimate(self, episodes: list[int] | None = None) -> CostEstimate:
         result: CostEstimate = self.call("estimate_cost", {"episodes": episodes}, reason="price before spending")

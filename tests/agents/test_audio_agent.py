@@ -73,3 +73,19 @@ def test_agent_stays_within_its_tools(tmp_path: Path) -> None:
     with pytest.raises(ToolNotAllowed):
         agent.call("generate_clip", {"shot_id": "E01-S001-SH01"})
     assert agent.name == "audio" and agent.prompt == "audio.yaml"
+
+
+def test_an_llm_cut_that_is_not_on_disk_falls_back_to_the_rules(tmp_path: Path) -> None:
+    from tests.agents.test_llm_policy import answer, scripted
+
+    ctx = make_context(tmp_path)
+    made_up = {"episode": 1, "video": str(tmp_path / "nowhere.mp4"), "srt": "a.srt", "vtt": "a.vtt", "otio": "a.otio",
+               "mix": "m.wav", "dialogue_stem": "d.wav", "music_stem": "mu.wav", "effects_stem": "e.wav",
+               "loudness": {"integrated_lufs": -14, "true_peak_dbtp": -1}, "duration_s": 1, "shots": 1}  # fmt: skip
+    ctx.services["llm:audio"] = scripted(answer(made_up))
+    storyboard = AudioAgent(ctx).voice_dialogue(ctx.project.storyboard)
+    agent = AudioAgent(ctx, policy="llm")
+    cut = agent.finish_episode(storyboard.episode(1), make_clips(tmp_path / "clips", storyboard), {})
+    assert Path(cut.video).is_file() and cut.video != made_up["video"]
+    refused = [d for d in ctx.decisions.memory if d.policy == "fallback" and d.tool == "finish_episode"]
+    assert refused and "does not exist" in refused[-1].reason
