@@ -10,9 +10,9 @@ from typing import ClassVar
 
 from agents.base import Agent
 from domain.decisions import AgentName
+from domain.errors import ConfigError
 from domain.production import GenerationResult, ShotAttempt
 from domain.shot import Shot
-from domain.errors import ConfigError
 from tools.router import ComposedPrompt, catalog
 from tools.routing import CostEstimate, RouteDecision
 

@@ -21,7 +21,9 @@ SHOT = Shot(id="E01-S001-SH01", episode=1, scene_id="E01-S001", index=1, locatio
 
 
 def agent(tmp_path: Path, model: Any = None) -> RouterAgent:
-    scene = Scene(id="E01-S001", episode=1, number=1, heading="EXT. PIER - NIGHT", location_id="pier", location_name="PIER")
+    scene = Scene(
+        id="E01-S001", episode=1, number=1, heading="EXT. PIER - NIGHT", location_id="pier", location_name="PIER"
+    )
     board = Storyboard(
         episodes=[EpisodeBoard(number=1, scenes=[SceneBoard(scene=scene, shots=[SHOT])])],
         bibles=Bibles(locations={"pier": SceneBible(location_id="pier", name="Pier")}),
