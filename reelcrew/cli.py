@@ -292,7 +292,7 @@ def evaluate(
     if policy not in ("rules", "llm"):
         raise typer.BadParameter("--policy is rules or llm")
     if compare is not None:
-        result = compare_configs(load_settings(compare[0]), load_settings(compare[1]), suites=suite, policy_a=policy,
+        result = compare_configs(load_settings(compare[0]), load_settings(compare[1]), suites=suite, policy_a=policy,  # type: ignore[arg-type]
                                  out_dir=out, labels=(compare[0].stem, compare[1].stem))  # fmt: skip
         table = Table(title=f"{result.label_a} vs {result.label_b}")
         for column in ("metric", result.label_a, result.label_b, "better"):
