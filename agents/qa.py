@@ -8,9 +8,8 @@ quietly. Scenes whose shots fail together are reported as clusters, to be redone
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar, overload
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel
 
@@ -22,7 +21,28 @@ from tools.gates.clusters import Cluster
 from tools.qa import ReviewItem
 
 Verdict = Literal["approve", "regenerate", "flag"]
-T = TypeVar("T", bound=BaseModel)
+
+
+class QAVerdict(BaseModel):
+    """What happens to a shot after its gates: approve it, regenerate it with a correction note, or flag it."""
+
+    action: Verdict
+    note: str = ""
+
+    @classmethod
+    def of(cls, pair: tuple[Verdict, str]) -> QAVerdict:
+        return cls(action=pair[0], note=pair[1])
+
+
+def _illegal(verdict: QAVerdict, record: ShotRecord, max_attempts: int) -> str | None:
+    passed = bool(record.attempts) and record.attempts[-1].passed
+    if verdict.action == "approve" and not passed:
+        return "approved a shot whose latest attempt failed a gate"
+    if verdict.action == "regenerate" and len(record.attempts) >= max_attempts:
+        return f"asked for attempt {len(record.attempts) + 1} of at most {max_attempts}"
+    if verdict.action == "regenerate" and passed:
+        return "asked to pay for a new take of a shot that passed every gate"
+    return None
 
 
 class QAAgent(Agent):
@@ -53,31 +73,25 @@ class QAAgent(Agent):
             return after.model_copy(update={"fixed": fix, "details": details})
         return after.model_copy(update={"details": details})
 
-    @overload
-    def decide(self, record: ShotRecord, max_attempts: int) -> tuple[Verdict, str]: ...
-
-    @overload
-    def decide(
-        self,
-        task: str,
-        inputs: Mapping[str, Any],
-        output_model: type[T],
-        rules: Callable[[], T],
-        *,
-        subject: str = "",
-    ) -> T: ...
-
-    def decide(self, *args: Any, **kwargs: Any) -> Any:
-        """``decide(record, max_attempts)``: the shot's verdict (see ``verdict``). Any other call is the base
-        class's policy switch (rules or LLM) for a task."""
-        if args and isinstance(args[0], ShotRecord):
-            return self.verdict(*args, **kwargs)
-        return super().decide(*args, **kwargs)
-
     def verdict(self, record: ShotRecord, max_attempts: int) -> tuple[Verdict, str]:
         """("approve" | "regenerate" | "flag", note): the note is the correction for the next prompt when
         regenerating, and the reasons for the reviewer when flagging. Approval needs every gate of the latest
-        attempt passed."""
+        attempt passed.
+
+        An LLM policy may word the correction, or flag a hopeless shot before its attempts run out, but it can
+        never approve a shot whose gates failed nor retry past the limit: such an answer falls back to the rules.
+        """
+        answer = self.decide_checked(
+            "verdict",
+            {"record": record.model_dump(mode="json"), "max_attempts": max_attempts},
+            QAVerdict,
+            lambda: QAVerdict.of(self._verdict_by_rules(record, max_attempts)),
+            lambda v: _illegal(v, record, max_attempts),
+            subject=record.shot_id,
+        )
+        return answer.action, answer.note
+
+    def _verdict_by_rules(self, record: ShotRecord, max_attempts: int) -> tuple[Verdict, str]:
         if not record.attempts:
             return "regenerate", ""
         last = record.attempts[-1]

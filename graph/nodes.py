@@ -169,7 +169,7 @@ def qa(state: ProductionState, runtime: Runtime[ProductionContext], settings: Co
     updates: dict[str, ShotRecord] = {}
     for shot in checked:
         record = records[shot.id]
-        action, note = qa_agent.decide(record, max_attempts)
+        action, note = qa_agent.verdict(record, max_attempts)
         if action == "approve":
             clip = Path(record.attempts[-1].clip)
             final = ctx.out / "episodes" / f"ep{shot.episode:02d}" / "shots" / f"{shot.id}.mp4"

@@ -179,7 +179,7 @@ class _Replay:
         self.step_errors: list[str] = []
 
     def decide(self, record: ShotRecord) -> Action:
-        action, _ = normalise_action(self.agent.decide(record, self.max_attempts))
+        action, _ = normalise_action(self.agent.verdict(record, self.max_attempts))
         expected = right_action(record.attempts[-1], self.max_attempts)
         self.steps += 1
         if action == expected:

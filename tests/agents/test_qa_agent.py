@@ -79,22 +79,22 @@ def test_a_black_clip_fails_without_a_pointless_rescale(ctx: ToolContext) -> Non
 def test_a_shot_is_approved_only_when_every_gate_passed(ctx: ToolContext) -> None:
     qa = QAAgent(ctx)
     ok = ShotRecord(shot_id=SHOT.id, attempts=[attempt(1, passed("character", "lighting", "artifacts"))])
-    assert qa.decide(ok, 3) == ("approve", "")
+    assert qa.verdict(ok, 3) == ("approve", "")
     one_bad = ShotRecord(shot_id=SHOT.id, attempts=[attempt(1, [*passed("character", "lighting"), DARK])])
-    assert qa.decide(one_bad, 3)[0] == "regenerate"
+    assert qa.verdict(one_bad, 3)[0] == "regenerate"
     unjudged = ShotRecord(shot_id=SHOT.id, attempts=[attempt(1, [])])
-    assert qa.decide(unjudged, 3)[0] == "regenerate"
-    assert qa.decide(ShotRecord(shot_id=SHOT.id), 3) == ("regenerate", "")
+    assert qa.verdict(unjudged, 3)[0] == "regenerate"
+    assert qa.verdict(ShotRecord(shot_id=SHOT.id), 3) == ("regenerate", "")
 
 
 def test_regeneration_notes_name_the_failed_gates_and_ask_for_the_references(ctx: ToolContext) -> None:
     record = ShotRecord(shot_id=SHOT.id, attempts=[attempt(1, [DRIFT, DARK, *passed("artifacts")])])
-    action, note = QAAgent(ctx).decide(record, 3)
+    action, note = QAAgent(ctx).verdict(record, 3)
     assert action == "regenerate"
     assert "character, lighting gates" in note and "mei (0.71 < 0.90)" in note
     assert "6100.0 K" in note and "3200 K" in note and note.endswith("Match the reference frames.")
     errored = ShotRecord(shot_id=SHOT.id, attempts=[attempt(1, [], error="backend_error: timeout")])
-    assert "backend_error: timeout" in QAAgent(ctx).decide(errored, 3)[1]
+    assert "backend_error: timeout" in QAAgent(ctx).verdict(errored, 3)[1]
 
 
 def test_after_the_last_attempt_the_shot_is_flagged_with_its_reasons(ctx: ToolContext) -> None:
@@ -103,9 +103,9 @@ def test_after_the_last_attempt_the_shot_is_flagged_with_its_reasons(ctx: ToolCo
         shot_id=SHOT.id,
         attempts=[attempt(1, [DRIFT]), attempt(2, [DARK]), attempt(3, [DRIFT, *passed("lighting")])],
     )
-    action, note = qa.decide(record, 3)
+    action, note = qa.verdict(record, 3)
     assert action == "flag" and "character_drift" in note and "lighting_drift" in note
-    assert qa.decide(record, 4)[0] == "regenerate"
+    assert qa.verdict(record, 4)[0] == "regenerate"
     ctx.project.records[SHOT.id] = record
     item = qa.flag(SHOT, record.attempts[-1].reasons, note)
     saved = json.loads(Path(item.path).read_text())
@@ -129,3 +129,40 @@ def test_the_base_policy_switch_still_works_for_tasks(ctx: ToolContext) -> None:
         ok: bool
 
     assert QAAgent(ctx).decide("review_scene", {}, Answer, lambda: Answer(ok=True)) == Answer(ok=True)
+
+
+def test_an_llm_verdict_can_never_approve_a_failed_shot(tmp_path: Path) -> None:
+    from tests.agents.test_llm_policy import answer, scripted
+
+    failed = ShotAttempt(
+        attempt=1,
+        model="m",
+        prompt="p",
+        seed=1,
+        gates=[GateResult(gate="character", passed=False, reason="character_drift")],
+    )
+    record = ShotRecord(shot_id="E01-S001-SH01", attempts=[failed])
+    ctx = ToolContext.create(
+        Config(), tmp_path, **{"llm:qa": scripted(answer({"action": "approve", "note": "looks fine"}))}
+    )
+    qa = QAAgent(ctx, policy="llm")
+    action, note = qa.verdict(record, 3)
+    assert action == "regenerate" and "character" in note.lower()
+    refused = [d for d in ctx.decisions.memory if d.policy == "fallback" and d.tool == "verdict"]
+    assert refused and "approved a shot" in refused[-1].reason
+
+
+def test_an_llm_verdict_may_word_the_correction(tmp_path: Path) -> None:
+    from tests.agents.test_llm_policy import answer, scripted
+
+    failed = ShotAttempt(
+        attempt=1,
+        model="m",
+        prompt="p",
+        seed=1,
+        gates=[GateResult(gate="lighting", passed=False, reason="lighting_drift")],
+    )
+    record = ShotRecord(shot_id="E01-S001-SH01", attempts=[failed])
+    reply = {"action": "regenerate", "note": "Keep the warm 3000K practicals; no daylight."}
+    ctx = ToolContext.create(Config(), tmp_path, **{"llm:qa": scripted(answer(reply))})
+    assert QAAgent(ctx, policy="llm").verdict(record, 3) == ("regenerate", reply["note"])
