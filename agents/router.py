@@ -77,7 +77,7 @@ class RouterAgent(Agent):
                 "negative_prompt": composed.negative_prompt,
                 "seed": seed,
                 "attempt": attempt,
-                "reference_frames": composed.reference_frames if attempt > 1 or correction else [],
+                "reference_frames": composed.reference_frames,
             },
             reason=f"attempt {attempt} on {decision.model} ({decision.rule})",
             subject=shot.id,

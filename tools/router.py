@@ -100,9 +100,13 @@ def compose_prompt(ctx: ToolContext, args: ComposePromptArgs) -> ComposedPrompt:
     for character_id in shot.characters:
         bible = board.bibles.characters.get(character_id)
         if bible:
-            refs += [ref.path for ref in bible.reference_frames[:1]]
+            look = bible.outfit_for(shot.scene_id)  # a reference from another outfit would undo a wardrobe change
+            refs += [r.path for r in bible.reference_frames if bible.outfit_for(r.shot_id[:8]) == look][:1]
     refs += [ref.path for ref in context.location.approved_frames[:1]]
-    refs = [r for r in dict.fromkeys(refs) if Path(r).is_file()][: entry.max_reference_images]
+    # Only a true reference-image mode takes other shots' frames; a first-frame (image-to-video) model would open
+    # this shot on another shot's picture, so it gets the bible text alone.
+    usable = entry.reference_role == "reference_image"
+    refs = [r for r in dict.fromkeys(refs) if Path(r).is_file()][: entry.max_reference_images] if usable else []
     return ComposedPrompt(prompt=prompt, negative_prompt=NEGATIVE, reference_frames=refs, chars=len(prompt))
 
 
