@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit bench clean
+.PHONY: setup demo test lint typecheck unit eval bench clean
 
 $(STAMP): pyproject.toml
 	@command -v espeak-ng >/dev/null || (apt-get update -qq && apt-get install -y -qq espeak-ng) || \
@@ -29,7 +29,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
 
-test: lint typecheck unit
+eval: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/reelcrew eval -o eval-out
+
+test: lint typecheck unit eval
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do HF_HUB_OFFLINE=1 $(BIN)/python $$b || exit 1; done

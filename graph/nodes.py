@@ -39,6 +39,7 @@ from graph.state import (
 from tools.artifacts import figures, write_manifest, write_storyboard_files
 from tools.contact_sheet import write_contact_sheet
 from tools.context import ProjectState, ToolContext
+from tools.gates.frames import frames_dir
 from tools.router import ledger
 
 _CONTEXTS: dict[tuple[str, str], ToolContext] = {}
@@ -238,16 +239,22 @@ def review(state: ProductionState, runtime: Runtime[ProductionContext], settings
     flagged = [s for s in storyboard.shots() if state["records"][s.id].status == "flagged"]
     if not flagged:
         return {}
-    items = [
-        ReviewItem(
-            shot_id=s.id,
-            episode=s.episode,
-            reasons=state["records"][s.id].review_reasons,
-            clip=state["records"][s.id].attempts[-1].clip if state["records"][s.id].attempts else "",
-            prompt=state["records"][s.id].attempts[-1].prompt if state["records"][s.id].attempts else "",
+    items = []
+    for shot in flagged:
+        record = state["records"][shot.id]
+        last = record.attempts[-1] if record.attempts else None
+        clip = Path(last.clip) if last and last.clip else None
+        frames = sorted(frames_dir(ctx.out / "frames", shot.id, clip).glob("*.png")) if clip and clip.is_file() else []
+        items.append(
+            ReviewItem(
+                shot_id=shot.id,
+                episode=shot.episode,
+                reasons=record.review_reasons,
+                frames=[str(f) for f in frames],
+                clip=str(clip or ""),
+                prompt=last.prompt if last else "",
+            )
         )
-        for s in flagged
-    ]
     answer = interrupt({"flagged": [item.model_dump() for item in items]})
     decisions = {k: ReviewDecision.model_validate(v) for k, v in (answer or {}).items()}
     updates: dict[str, ShotRecord] = {}
@@ -322,6 +329,7 @@ def finalize(state: ProductionState, runtime: Runtime[ProductionContext], settin
     manifest = {
         "title": state["storyboard"].title,
         "figures": figs.model_dump(),
+        "storyboard_redos": state.get("redos") or {},
         "estimate": state["estimate"].model_dump(),
         "episodes": state.get("cuts") or {},
         "shots": {k: v.model_dump(mode="json") for k, v in state["records"].items()},

@@ -158,10 +158,10 @@ def review(
         out_console.print("nothing waits for review")
         return
     table = Table(title="flagged for review")
-    for column in ("shot", "reasons", "clip"):
+    for column in ("shot", "reasons", "frames", "clip"):
         table.add_column(column)
     for item in items:
-        table.add_row(item.shot_id, ", ".join(item.reasons), item.clip)
+        table.add_row(item.shot_id, ", ".join(item.reasons), "\n".join(item.frames), item.clip)
     out_console.print(table)
     if decisions is not None:
         answers = json.loads(decisions.read_text())

@@ -74,6 +74,7 @@ class RunFigures(BaseModel):
     first_pass_approval_rate: float = 0.0
     flagged: int = 0
     rejected: int = 0
+    human_reviews: int = Field(default=0, description="shots a person approved or rejected")
     retries: int = 0
     attempts_per_shot: float = 0.0
     drift_rate: dict[str, float] = Field(default_factory=dict, description="share of attempts failing each gate")
@@ -100,6 +101,7 @@ def figures(records: dict[str, ShotRecord], redos: dict[str, int], spent_usd: fl
         first_pass_approval_rate=round(len(first_pass) / n, 4) if n else 0.0,
         flagged=sum(r.status == "flagged" for r in records.values()),
         rejected=sum(r.status == "rejected" for r in records.values()),
+        human_reviews=sum(r.approved_by == "human" or r.status == "rejected" for r in records.values()),
         retries=max(len(attempts) - n, 0),
         attempts_per_shot=round(len(attempts) / n, 3) if n else 0.0,
         drift_rate={g: round(c / len(attempts), 4) for g, c in failing.items()} if attempts else {},

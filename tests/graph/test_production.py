@@ -84,6 +84,7 @@ def test_review_pause_reject_and_regenerate(tmp_path: Path) -> None:
     items = runner.pending_review(out)
     assert [i.shot_id for i in items] == [i.shot_id for i in outcome.review]
     assert all(i.reasons for i in items)
+    assert all(i.frames and all(Path(f).is_file() for f in i.frames) for i in items)
     first, *rest = items
     answers = {first.shot_id: {"action": "reject"}} | {i.shot_id: {"action": "approve"} for i in rest}
     done = runner.submit_review(out, answers)
@@ -91,3 +92,8 @@ def test_review_pause_reject_and_regenerate(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["shots"][first.shot_id]["status"] == "rejected"
     assert all(manifest["shots"][i.shot_id]["approved_by"] == "human" for i in rest)
+    assert manifest["figures"]["human_reviews"] == len(items)
+    # Every attempt of every scene failed: each scene big enough to cluster was re-boarded exactly once.
+    redos = manifest["storyboard_redos"]
+    assert redos and set(redos.values()) == {1}
+    assert manifest["figures"]["storyboard_redos"] == len(redos)
