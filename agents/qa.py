@@ -138,7 +138,13 @@ def correction_note(attempt: ShotAttempt) -> str:
         f"Attempt {attempt.attempt} failed the {', '.join(names) or 'quality'} gate{'s' if len(names) > 1 else ''}."
     ]
     for gate in failed:
-        if gate.gate == "character":
+        if gate.gate == "character" and gate.reason == "unconfirmed_look":
+            who = ", ".join(gate.details.get("unconfirmed", [])) or "a character"
+            lines.append(
+                f"Unconfirmed look: {who} appeared in a look no other take has confirmed yet. Take the shot again, "
+                "keeping every character exactly as the character bible describes them: same hair and outfit colours."
+            )
+        elif gate.gate == "character":
             scores = gate.details.get("characters", {})
             who = ", ".join(
                 f"{cid} ({scores.get(cid)} < {gate.threshold:.2f})" for cid in gate.details.get("failing", [])

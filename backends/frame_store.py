@@ -34,8 +34,10 @@ class FrameMeta(BaseModel):
     attempt: int = 0
     characters: list[str] = Field(default_factory=list)
     character: str = ""
+    look: str = Field(default="", description="on references: the outfit in force (a wardrobe change is a new look)")
     location: str = ""
     shot_type: str = Field(default="", description="e.g. CU, MS, LS; '' unknown")
+    angle: str = Field(default="", description="camera angle (eye-level, low, dutch ...): where the set's horizon is")
     framing: str = Field(default="", description="framing group of the shot (face, chest, waist, body); '' unknown")
     set_share: float = Field(default=1.0, description="share of the frame showing the set, not the characters")
     approved: bool = False
@@ -106,12 +108,14 @@ class FrameStore:
         found = self.collection.get(where=where, limit=limit, include=["embeddings"])
         return list(found["ids"]), _rows(found)
 
-    def references(self, character_id: str, framing: str | None = None) -> np.ndarray:
-        """The character's locked reference embeddings (of one framing group if given), (n, dim); n = 0 when
-        it has none yet."""
+    def references(self, character_id: str, framing: str | None = None, look: str | None = None) -> np.ndarray:
+        """The character's locked reference embeddings (of one framing group and one look if given), (n, dim);
+        n = 0 when it has none yet."""
         conditions: list[dict[str, Any]] = [{"kind": "reference"}, {"character": character_id}]
         if framing:
             conditions.append({"framing": framing})
+        if look is not None:
+            conditions.append({"look": look})
         return self.where(_and(conditions))[1]
 
     def location_frames(
@@ -123,12 +127,28 @@ class FrameStore:
         framing: str | None = None,
         exclude_shot: str | None = None,
         min_set_share: float = 0.0,
+        angle: str | None = None,
     ) -> np.ndarray:
-        """Embeddings of the location's frames (approved ones by default; of one shot type or framing group
-        if given), (n, dim); ``exclude_shot`` leaves out one shot's own frames (a shot is not evidence for
-        itself), and ``min_set_share`` frames that show too little of the set."""
-        where = _location_where(location_id, approved, shot_type, framing, exclude_shot, min_set_share)
+        """Embeddings of the location's frames (approved ones by default; of one shot type, framing group or
+        camera angle if given), (n, dim); ``exclude_shot`` leaves out one shot's own frames (a shot is not
+        evidence for itself), and ``min_set_share`` frames that show too little of the set."""
+        where = _location_where(location_id, approved, shot_type, framing, exclude_shot, min_set_share, angle)
         return self.where(where)[1]
+
+    def location_shots(
+        self,
+        location_id: str,
+        *,
+        shot_type: str | None = None,
+        angle: str | None = None,
+        exclude_shot: str | None = None,
+        min_set_share: float = 0.0,
+    ) -> dict[str, np.ndarray]:
+        """The location's approved frames grouped by shot: shot id → embeddings (n, dim)."""
+        where = _location_where(location_id, True, shot_type, None, exclude_shot, min_set_share, angle)
+        found = self.collection.get(where=where, include=["embeddings", "metadatas"])
+        rows, shots = _rows(found), [str(m.get("shot", "")) for m in found["metadatas"] or []]
+        return {shot: rows[[i for i, s in enumerate(shots) if s == shot]] for shot in dict.fromkeys(shots)}
 
     def location_frame_paths(
         self,
@@ -191,10 +211,13 @@ def _location_where(
     framing: str | None,
     exclude_shot: str | None,
     min_set_share: float,
+    angle: str | None = None,
 ) -> dict[str, Any] | None:
     conditions: list[dict[str, Any]] = [{"kind": "frame"}, {"location": location_id}, {"approved": approved}]
     if shot_type:
         conditions.append({"shot_type": shot_type})
+    if angle:
+        conditions.append({"angle": angle})
     if framing:
         conditions.append({"framing": framing})
     if exclude_shot:

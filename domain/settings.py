@@ -132,6 +132,12 @@ class GateSettings(BaseModel):
         default=0.8, description="share of failures with one cause that means a cluster"
     )
     max_storyboard_redos: int = Field(default=1, ge=0, description="per scene")
+    confirm_new_looks: bool = Field(
+        default=True,
+        description="a look (character, outfit, view) seen in one take only is taken again until two takes agree "
+        "before it becomes the reference: a drifted first take never sets the look; false locks the first approved "
+        "take as the reference system does (one generation cheaper per new look, no guard)",
+    )
 
 
 class EmbedderSettings(BaseModel):

@@ -11,6 +11,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -22,21 +23,22 @@ from domain.errors import ToolError
 from domain.production import GateResult
 from domain.screenplay import slugify
 from tools.context import ToolContext, chroma_client
-from tools.gates.boxes import Box, plate, visible_set_share
-from tools.gates.character import best_similarity, character_crops, character_gate
+from tools.gates.boxes import Box, Matte, Shape, plate, visible_set_share
+from tools.gates.character import FigureLight, best_similarity, character_crops, character_gate
 from tools.gates.frames import (
     SampledFrame,
-    boxes_list,
-    clip_frames,
-    frame_boxes,
+    clip_views,
+    frame_graded,
+    frame_light,
     frames_dir,
-    load_frame,
+    load_view,
     sample,
     save_png,
+    silhouettes,
 )
 from tools.gates.grading import apply_grade, grade_gains, match_statistics
 from tools.gates.lighting import clip_kelvin, lighting_gate
-from tools.gates.tuning import framing_of, holds_across_framings, section
+from tools.gates.tuning import framing_of, holds_across_framings, section, view_named, views
 from tools.registry import tool
 
 _REFERENCE_LOCK = threading.Lock()
@@ -75,6 +77,7 @@ class ShotInfo:
     location_id: str = ""
     kelvin: float | None = None
     shot_type: str = ""
+    angle: str = ""
 
     @property
     def framing(self) -> str:
@@ -99,7 +102,7 @@ def shot_info(
         shot = ctx.project.storyboard.shot(shot_id)
         info.episode, info.scene = shot.episode, shot.scene_id
         info.characters, info.location_id = list(shot.characters), shot.location_id
-        info.shot_type = shot.shot_type.value
+        info.shot_type, info.angle = shot.shot_type.value, shot.camera_angle.value
     except KeyError:
         pass
     if shot_type is not None:
@@ -133,22 +136,75 @@ def frame_id(ctx: ToolContext, path: Path) -> str:
     return resolved.relative_to(ctx.out).as_posix() if ctx.out in resolved.parents else str(resolved)
 
 
-def _load(ctx: ToolContext, paths: list[str]) -> tuple[list[Path], list[np.ndarray], list[dict[str, Box]]]:
+@dataclass
+class _Frames:
+    """Sampled frames as the gates judge them (``load_view``): pictures between the caption bands, figure
+    boxes and mattes in them, and how each clip lights its figures."""
+
+    files: list[Path]
+    pictures: list[np.ndarray]
+    boxes: list[dict[str, Box]]
+    mattes: list[dict[str, Matte]]
+    extents: list[dict[str, Box]]
+    lights: list[FigureLight]
+
+    @property
+    def shapes(self) -> list[list[Shape]]:
+        """Per frame, what hides the set: each figure's box, with its matte where there is one."""
+        return silhouettes(self.boxes, self.mattes)
+
+    def has_extents(self, character_id: str) -> bool:
+        """Whether the renderer gave this character's whole extent (so it is judged by views)."""
+        return any(character_id in e for e in self.extents)
+
+    def crops(self, character_id: str, kelvin: float, key: str) -> tuple[list[np.ndarray], str]:
+        """The character's light-neutral crops for a reference key: a view's window ("view:face") when the
+        renderer gave the figure's extent, else its whole box (a framing group's key)."""
+        view = view_named(key)
+        if view is not None and not self.has_extents(character_id):
+            return [], "unseen"
+        return character_crops(
+            self.pictures,
+            self.boxes,
+            character_id,
+            kelvin,
+            self.lights,
+            self.mattes,
+            self.extents,
+            window=view.window if view else None,
+            min_shown=float(section("character")["min_window_shown"]),
+            min_height=view.min_height if view else 0.0,
+        )
+
+    def keys(self, character_id: str, framing: str) -> list[str]:
+        """The reference keys a character is judged under here: every view when its extent is known, else the
+        shot's framing group."""
+        return [v.key for v in views()] if self.has_extents(character_id) else [framing]
+
+
+def _load(ctx: ToolContext, paths: list[str]) -> _Frames:
     if not paths:
         raise ToolError("no frames given: call sample_frames on the clip first and pass its frame paths")
     files = [_resolve(ctx, p) for p in paths]
-    return files, [load_frame(f) for f in files], [frame_boxes(f) for f in files]
+    views = [load_view(f) for f in files]
+    return _Frames(
+        files=files,
+        pictures=[v.pixels for v in views],
+        boxes=[v.boxes for v in views],
+        mattes=[v.mattes for v in views],
+        extents=[v.extents for v in views],
+        lights=[FigureLight.from_meta(frame_light(f)) for f in files],
+    )
 
 
-def _plate_embeddings(
-    ctx: ToolContext, files: list[Path], pictures: list[np.ndarray], boxes: list[dict[str, Box]]
-) -> tuple[np.ndarray, int]:
+def _plate_embeddings(ctx: ToolContext, loaded: _Frames) -> tuple[np.ndarray, int]:
     """The frames' location-look embeddings (figures painted over), from the store where embed_frames already
     made them; and how many had to be embedded now."""
-    ids = [frame_id(ctx, f) for f in files]
+    ids = [frame_id(ctx, f) for f in loaded.files]
     stored = frame_store(ctx).get(ids)
     missing = [i for i, fid in enumerate(ids) if fid not in stored]
-    made = embedder(ctx).embed([plate(pictures[i], list(boxes[i].values())) for i in missing]) if missing else None
+    shapes = loaded.shapes
+    made = embedder(ctx).embed([plate(loaded.pictures[i], shapes[i]) for i in missing]) if missing else None
     rows = [
         made[missing.index(i)] if made is not None and i in missing else stored[fid][0] for i, fid in enumerate(ids)
     ]
@@ -183,6 +239,10 @@ class EmbedFramesResult(BaseModel):
     ids: list[str] = Field(description="frame store ids, one per frame")
     embedded: int = Field(description="frames embedded now (the rest were already stored)")
     collection: str
+    pooled: bool = Field(
+        default=False,
+        description="whether the frames joined the location's approved pool (frames of a colour-graded copy do not)",
+    )
 
 
 class CharacterCheckArgs(BaseModel):
@@ -230,6 +290,11 @@ class ColorGradeResult(BaseModel):
     target_k: float
 
 
+class ReferenceCandidate(BaseModel):
+    shot_id: str
+    frame: str = Field(description="a frame PNG path from sample_frames")
+
+
 class LockReferenceArgs(BaseModel):
     character_id: str
     shot_id: str = Field(description="the approved shot the frame comes from")
@@ -237,6 +302,23 @@ class LockReferenceArgs(BaseModel):
     kelvin: float | None = Field(default=None, description="the scene's light; default: the location's scene bible")
     force: bool = Field(default=False, description="replace the character's look even if it already has a reference")
     shot_type: str | None = Field(default=None, description="e.g. CU, MS, LS; default: the storyboard's")
+    view: str | None = Field(
+        default=None,
+        description="the reference to fill, as check_character_continuity lists it in details.unreferenced_views "
+        "(e.g. 'view:face'); default: the shot's framing group",
+    )
+    candidates: list[ReferenceCandidate] = Field(
+        default_factory=list,
+        description="other frames of this character in the same look and view from the same round (or earlier "
+        "takes of the same shot); the frame most like all the others is locked instead, so one drifted take cannot "
+        "become the reference",
+    )
+    min_agreeing: int = Field(
+        default=0,
+        ge=0,
+        description="lock only if at least this many of the other frames look like the chosen one (above the "
+        "character threshold): with nothing locked for the look yet, one take alone is no evidence of it",
+    )
 
 
 class LockReferenceResult(BaseModel):
@@ -268,15 +350,18 @@ def embed_frames(ctx: ToolContext, args: EmbedFramesArgs) -> EmbedFramesResult:
 
     The stored vector is the location's look (characters painted over when their boxes are known). Call it on
     a new clip's frames before check_lighting, and again with approved=true once the shot passed every gate:
-    approved frames become the location's reference look.
+    approved frames become the location's reference look, unless they come from a colour-graded copy (a
+    correction only approximates the look, and the next shots would be held to the approximation).
     """
     info = shot_info(
         ctx, args.shot_id, characters=args.characters, location_id=args.location_id, shot_type=args.shot_type
     )
-    files, pictures, boxes = _load(ctx, args.frames)
+    loaded = _load(ctx, args.frames)
+    files, pictures = loaded.files, loaded.pictures
     store = frame_store(ctx)
     ids = [frame_id(ctx, f) for f in files]
-    vectors, embedded = _plate_embeddings(ctx, files, pictures, boxes)
+    vectors, embedded = _plate_embeddings(ctx, loaded)
+    pooled = args.approved and not any(frame_graded(f) for f in files)
     metas = [
         FrameMeta(
             shot=args.shot_id,
@@ -288,30 +373,61 @@ def embed_frames(ctx: ToolContext, args: EmbedFramesArgs) -> EmbedFramesResult:
             characters=info.characters,
             location=info.location_id,
             shot_type=info.shot_type,
+            angle=info.angle,
             framing=info.framing,
-            set_share=round(visible_set_share(picture.shape, list(frame_boxes.values())), 4),
-            approved=args.approved,
+            set_share=round(visible_set_share(picture.shape, shapes), 4),
+            approved=pooled,
         )
-        for f, picture, frame_boxes in zip(files, pictures, boxes, strict=True)
+        for f, picture, shapes in zip(files, pictures, loaded.shapes, strict=True)
     ]
     store.add(ids, vectors, metas)
     location = ctx.project.storyboard.bibles.locations.get(info.location_id)
-    if args.approved and location is not None:
+    if pooled and location is not None:
         middle = files[len(files) // 2]
         if all(r.path != str(middle) for r in location.approved_frames):
             location.approved_frames.append(
                 ReferenceFrame(path=str(middle), shot_id=args.shot_id, embedding_id=ids[len(ids) // 2])
             )
-    return EmbedFramesResult(ids=ids, embedded=embedded, collection=store.name)
+    return EmbedFramesResult(ids=ids, embedded=embedded, collection=store.name, pooled=pooled)
 
 
-def _references(ctx: ToolContext, character_id: str, framing: str) -> np.ndarray:
-    """A character's references in the shot's framing group; from every group when the group has none and
-    the embedder's similarity holds across framings."""
+def look_of(ctx: ToolContext, character_id: str, scene_id: str) -> str:
+    """The character's look in a scene: its outfit in force there. A wardrobe change the script (or the
+    director) makes is a new look with references of its own, not drift."""
+    bible = ctx.project.storyboard.bibles.characters.get(character_id)
+    outfit = bible.outfit_for(scene_id) if bible is not None else None
+    if outfit is None:
+        return ""
+    return f"{outfit.from_scene}:{hashlib.sha1(outfit.description.encode()).hexdigest()[:8]}"
+
+
+def head_of(ctx: ToolContext, character_id: str) -> str:
+    """The character's head: face, hair, skin and distinguishing marks (its bible appearance). Views that show
+    no clothes (face, eyes) keep one reference across wardrobe changes; a new hairstyle is a new head."""
+    bible = ctx.project.storyboard.bibles.characters.get(character_id)
+    if bible is None:
+        return "head"
+    a = bible.appearance
+    text = "|".join([a.face, a.hair, a.skin_tone, *a.distinguishing])
+    return f"head:{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+
+
+def reference_look(ctx: ToolContext, character_id: str, scene_id: str, key: str) -> str:
+    """What a character's references under ``key`` are kept per in a scene: its head for a view that shows no
+    clothes, else its look (the outfit in force)."""
+    view = view_named(key)
+    if view is not None and view.look == "head":
+        return head_of(ctx, character_id)
+    return look_of(ctx, character_id, scene_id)
+
+
+def _references(ctx: ToolContext, character_id: str, key: str, look: str) -> np.ndarray:
+    """A character's references for its look under one key (a view, or the shot's framing group); for a
+    framing group with none, from every group when the embedder's similarity holds across framings."""
     store = frame_store(ctx)
-    found = store.references(character_id, framing or None)
-    if len(found) == 0 and framing and holds_across_framings(embedder(ctx).kind):
-        found = store.references(character_id)
+    found = store.references(character_id, key or None, look)
+    if len(found) == 0 and key and view_named(key) is None and holds_across_framings(embedder(ctx).kind):
+        found = store.references(character_id, None, look)
     return found
 
 
@@ -321,24 +437,36 @@ def check_character_continuity(ctx: ToolContext, args: CharacterCheckArgs) -> Ch
 
     Fails with reason character_drift when a character's best similarity falls below the threshold in any
     frame where it is clearly seen; the shot should then be regenerated with a note to match the reference
-    frames. References are kept per framing (face, chest, waist, body): a character with no reference for
-    this framing yet passes, and its first approved frame becomes that reference.
+    frames. When the renderer gives each figure's extent, a character is judged on every view the shot shows
+    well (eyes, face, bust), each against references of that view; otherwise on its box, against references
+    of the shot's framing group (face, chest, waist, body). A view with no reference yet is listed in
+    details.unreferenced_views: lock one there (lock_reference_frame with that view) once the shot is approved.
     """
     info = shot_info(ctx, args.shot_id, characters=args.characters, shot_type=args.shot_type)
-    _, pictures, boxes = _load(ctx, args.frames)
-    kelvin = args.kelvin or info.kelvin or clip_kelvin(pictures, boxes_list(boxes)) or DEFAULT_KELVIN
+    loaded = _load(ctx, args.frames)
+    kelvin = args.kelvin or info.kelvin or clip_kelvin(loaded.pictures, loaded.shapes) or DEFAULT_KELVIN
     model = embedder(ctx)
     scores: dict[str, float | None] = {}
     regions: dict[str, str] = {}
+    judged: dict[str, dict[str, float]] = {}
+    open_views: dict[str, list[str]] = {}
     for cid in info.characters:
-        crops, regions[cid] = character_crops(pictures, boxes, cid, kelvin)
-        references = _references(ctx, cid, info.framing)
-        if not crops or len(references) == 0:
-            scores[cid] = None
-            continue
-        scores[cid] = float(best_similarity(model.embed(crops), references).min())
+        judged[cid], open_views[cid], regions[cid] = {}, [], "unseen"
+        for key in loaded.keys(cid, info.framing):
+            crops, region = loaded.crops(cid, kelvin, key)
+            if not crops:
+                continue
+            regions[cid] = region
+            references = _references(ctx, cid, key, reference_look(ctx, cid, info.scene, key))
+            if len(references) == 0:
+                open_views[cid].append(key)
+                continue
+            judged[cid][key] = round(float(best_similarity(model.embed(crops), references).min()), 4)
+        scores[cid] = min(judged[cid].values()) if judged[cid] else None
     threshold = ctx.config.gates.character_threshold.get(model.kind, 0.82)
-    gate = character_gate(scores, threshold, regions=regions, framing=info.framing)
+    gate = character_gate(
+        scores, threshold, regions=regions, framing=info.framing, views=judged, unreferenced_views=open_views
+    )
     parts = [f"{cid} {'not judged' if s is None else f'{s:.3f}'} ({regions[cid]})" for cid, s in scores.items()]
     verdict = "pass" if gate.passed else f"FAIL character_drift ({', '.join(gate.details['failing'])})"
     summary = f"{verdict}; threshold {threshold:.2f}; framing {info.framing or 'any'}; "
@@ -348,29 +476,34 @@ def check_character_continuity(ctx: ToolContext, args: CharacterCheckArgs) -> Ch
 @tool(agent="continuity")
 def check_lighting(ctx: ToolContext, args: LightingCheckArgs) -> LightingCheckResult:
     """Check the frames' light: colour temperature against the location's scene bible, and likeness to the
-    location's approved frames of the same shot type (the best-matching frame counts, so camera moves do not
-    read as a new place).
+    location's approved frames of the same shot type and camera angle (the best-matching frame counts, so camera
+    moves do not read as a new place; another angle shows another part of the set, so it is not compared).
 
     Fails with reason lighting_drift. Try correct_color_grade on the clip before regenerating: a wrong white
-    balance is usually fixable. Frames that show little of the set (close-ups) are judged on temperature only.
+    balance is usually fixable. Frames that show little of the set (close-ups) are judged on temperature only;
+    frames that show none of it (an extreme close-up: skin is no reading of the light) are not judged on it.
     """
     info = shot_info(ctx, args.shot_id, location_id=args.location_id, target_k=args.target_k, shot_type=args.shot_type)
-    files, pictures, boxes = _load(ctx, args.frames)
-    measured = clip_kelvin(pictures, boxes_list(boxes))
-    min_share = float(section("lighting")["min_set_share"])
-    showing = [
-        i
-        for i, (p, b) in enumerate(zip(pictures, boxes, strict=True))
-        if visible_set_share(p.shape, list(b.values())) >= min_share
-    ]
+    loaded = _load(ctx, args.frames)
+    pictures, shapes = loaded.pictures, loaded.shapes
+    tuning = section("lighting")
+    min_share = float(tuning["min_set_share"])
+    shares = [visible_set_share(p.shape, s) for p, s in zip(pictures, shapes, strict=True)]
+    lit_set = [i for i, share in enumerate(shares) if share >= float(tuning["min_set_share_kelvin"])]
+    measured = clip_kelvin([pictures[i] for i in lit_set], [shapes[i] for i in lit_set]) if lit_set else None
+    showing = [i for i, share in enumerate(shares) if share >= min_share]
     similarity = None
     if info.location_id and showing:
-        approved = frame_store(ctx).location_frames(
-            info.location_id, shot_type=info.shot_type or None, exclude_shot=args.shot_id, min_set_share=min_share
+        approved = frame_store(ctx).location_shots(
+            info.location_id,
+            shot_type=info.shot_type or None,
+            angle=info.angle or None,
+            exclude_shot=args.shot_id,
+            min_set_share=min_share,
         )
-        if len(approved):
-            plates, _ = _plate_embeddings(ctx, files, pictures, boxes)
-            similarity = float(best_similarity(plates[showing], approved).max())
+        if len(approved) >= int(tuning["min_approved_shots"]):
+            plates, _ = _plate_embeddings(ctx, loaded)
+            similarity = float(best_similarity(plates[showing], np.concatenate(list(approved.values()))).max())
     floor = similarity_floor(ctx)
     gate = lighting_gate(
         measured_k=measured,
@@ -379,8 +512,11 @@ def check_lighting(ctx: ToolContext, args: LightingCheckArgs) -> LightingCheckRe
         similarity=similarity,
         similarity_threshold=floor,
         location_id=info.location_id,
+        set_in_view=bool(lit_set),
     )
-    measured_text = "unmeasurable" if measured is None else f"{measured:.0f} K"
+    measured_text = f"{measured:.0f} K" if measured is not None else "unmeasurable"
+    if not lit_set:
+        measured_text = "temperature not judged (no set in view)"
     target_text = "no target" if info.kelvin is None else f"target {info.kelvin:.0f} K"
     sim_text = (
         "no comparable approved frames" if similarity is None else f"similarity {similarity:.3f} (min {floor:.2f})"
@@ -406,22 +542,22 @@ def correct_color_grade(ctx: ToolContext, args: ColorGradeArgs) -> ColorGradeRes
     clip = _resolve(ctx, args.clip)
     count = ctx.config.gates.frames_per_clip
     if args.frames:
-        _, pictures, boxes = _load(ctx, args.frames)
+        loaded = _load(ctx, args.frames)
+        pictures, shapes = loaded.pictures, loaded.shapes
     else:
-        pictures, boxes = clip_frames(clip, count)
-    before = clip_kelvin(pictures, boxes_list(boxes))
+        pictures, shapes = _in_memory(clip, count)
+    before = clip_kelvin(pictures, shapes)
     approved = _approved_pictures(ctx, info, args.shot_id)
     offsets = (0.0, 0.0, 0.0)
     if approved is not None:
         method = "match_approved"
-        gains, offsets = match_statistics(pictures, boxes_list(boxes), approved[0], approved[1])
+        gains, offsets = match_statistics(pictures, shapes, approved[0], approved[1])
     else:
         method = "white_balance"
-        gains = grade_gains(pictures, info.kelvin, boxes_list(boxes))
+        gains = grade_gains(pictures, info.kelvin, shapes)
     target = ctx.path(f"graded/{args.shot_id}/{clip.stem}-{round(info.kelvin)}K.mp4")
     apply_grade(clip, gains, target, offset=offsets)
-    after_pictures, after_boxes = clip_frames(target, count)
-    after = clip_kelvin(after_pictures, boxes_list(after_boxes))
+    after = clip_kelvin(*_in_memory(target, count))
     return ColorGradeResult(
         clip=str(target),
         method=method,
@@ -433,45 +569,132 @@ def correct_color_grade(ctx: ToolContext, args: ColorGradeArgs) -> ColorGradeRes
     )
 
 
+def _in_memory(clip: Path, count: int) -> tuple[list[np.ndarray], list[list[Shape]]]:
+    """A clip's frames as the gates judge them, and what hides the set in each, without writing files."""
+    views = clip_views(clip, count)
+    return [v.pixels for v in views], silhouettes([v.boxes for v in views], [v.mattes for v in views])
+
+
 def _approved_pictures(
     ctx: ToolContext, info: ShotInfo, shot_id: str
-) -> tuple[list[np.ndarray], list[list[Box]]] | None:
-    """The location's approved frames (same shot type first, else any) and their figure boxes, if any."""
+) -> tuple[list[np.ndarray], list[list[Shape]]] | None:
+    """The location's approved frames (same shot type first, else any) and what hides the set in them, when at
+    least ``min_approved_shots`` approved shots agree on the look (else None: grade to the bible instead)."""
     if not info.location_id:
         return None
     store = frame_store(ctx)
     min_share = float(section("lighting")["min_set_share"])
-    paths = store.location_frame_paths(
-        info.location_id, shot_type=info.shot_type or None, exclude_shot=shot_id, min_set_share=min_share
-    ) or store.location_frame_paths(info.location_id, exclude_shot=shot_id, min_set_share=min_share)
+    enough = int(section("lighting")["min_approved_shots"])
+    paths: list[str] = []
+    for kind in (info.shot_type or None, None):  # the same shot type first, else any
+        shots = store.location_shots(info.location_id, shot_type=kind, exclude_shot=shot_id, min_set_share=min_share)
+        if len(shots) >= enough:
+            paths = store.location_frame_paths(
+                info.location_id, shot_type=kind, exclude_shot=shot_id, min_set_share=min_share
+            )
+            break
     files = [Path(p) for p in paths if Path(p).is_file()]
     if not files:
         return None
-    return [load_frame(f) for f in files], [list(frame_boxes(f).values()) for f in files]
+    views = [load_view(f) for f in files]
+    return [v.pixels for v in views], silhouettes([v.boxes for v in views], [v.mattes for v in views])
+
+
+CONSENSUS_TIE = 0.02
+"""Candidates whose mean likeness to the others is within this of the best are tied: the earliest wins."""
+
+
+def _consensus(ctx: ToolContext, args: LockReferenceArgs, key: str) -> LockReferenceArgs | None:
+    """Of the offered frames, the one whose character is most like it is in all the others (the medoid); near
+    ties (``CONSENSUS_TIE``) go to script order, so consistent takes keep the first one as before. A majority of
+    consistent takes outvotes a drifted one. None when fewer than ``args.min_agreeing`` others agree with it
+    (two drifted takes rarely agree, so two takes that do are evidence of the look).
+
+    Two takes are as alike as their least alike view (bust, face, eyes: whichever both show), so two drifts
+    that happen to share an outfit colour but not a hair colour do not agree."""
+    offered = [ReferenceCandidate(shot_id=args.shot_id, frame=args.frame), *args.candidates]
+    seen: list[dict[str, np.ndarray]] = []
+    kept: list[ReferenceCandidate] = []
+    for candidate in offered:
+        if frame_graded(_resolve(ctx, candidate.frame)):
+            continue  # a colour-graded copy's colours are a correction's, not the character's
+        loaded = _load(ctx, [candidate.frame])
+        light = (
+            shot_info(ctx, candidate.shot_id).kelvin or clip_kelvin(loaded.pictures, loaded.shapes) or DEFAULT_KELVIN
+        )
+        shown: dict[str, np.ndarray] = {}
+        for view_key in loaded.keys(args.character_id, key) if view_named(key) else [key]:
+            crops, _ = loaded.crops(args.character_id, light, view_key)
+            if crops:
+                shown[view_key] = embedder(ctx).embed(crops[:1])[0]
+        if key in shown:
+            seen.append(shown)
+            kept.append(candidate)
+    if len(kept) < 2:
+        if args.min_agreeing:
+            return None
+        return _choose(args, kept[0]) if kept else args
+    matrix = np.array([[_alike(a, b) for b in seen] for a in seen])
+    support = (matrix.sum(axis=1) - 1.0) / (len(kept) - 1)
+    chosen = int(np.flatnonzero(support >= support.max() - CONSENSUS_TIE)[0])
+    threshold = ctx.config.gates.character_threshold.get(embedder(ctx).kind, 0.82)
+    if int((matrix[chosen] >= threshold).sum()) - 1 < args.min_agreeing:
+        return None
+    return _choose(args, kept[chosen])
+
+
+def _alike(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> float:
+    """Cosine similarity of two takes' least alike view among those both show."""
+    return min(float(a[k] @ b[k]) for k in a.keys() & b.keys())
+
+
+def _choose(args: LockReferenceArgs, chosen: ReferenceCandidate) -> LockReferenceArgs:
+    """The lock's arguments with the chosen frame; another shot's frame is neutralised by its own location's light."""
+    kelvin = args.kelvin if chosen.shot_id == args.shot_id else None
+    update: dict[str, Any] = {"shot_id": chosen.shot_id, "frame": chosen.frame, "candidates": [], "kelvin": kelvin}
+    return args.model_copy(update=update)
 
 
 @tool(agent="continuity")
 def lock_reference_frame(ctx: ToolContext, args: LockReferenceArgs) -> LockReferenceResult:
     """Lock a character's look: its region in an approved frame becomes the reference later shots must match.
 
-    Only the first approved frame of a character is locked (later calls do nothing unless force=true, e.g.
-    after a director's wardrobe change). The reference is stored in the frame store and in the character bible.
+    One reference per look (the outfit in force) and view (or framing group): later calls do nothing unless
+    force=true. Pass the other takes of the same look from the same round as candidates and the one most like
+    the rest is locked instead. The reference is stored in the frame store and in the character bible.
     """
     info = shot_info(ctx, args.shot_id, shot_type=args.shot_type)
     store = frame_store(ctx)
-    framing = info.framing
-    group = f" for {framing} framing" if framing else ""
+    key = args.view or info.framing
+    group = f" for {key.removeprefix('view:')} {'view' if view_named(key) else 'framing'}" if key else ""
+    look = reference_look(ctx, args.character_id, info.scene, key)
     with _REFERENCE_LOCK:
-        existing = len(store.references(args.character_id, framing or None))
+        existing = len(store.references(args.character_id, key or None, look))
         if existing and not args.force:
             return LockReferenceResult(
                 locked=False,
                 references=existing,
                 message=f"{args.character_id} already has a reference{group}; kept it",
             )
-        _, pictures, boxes = _load(ctx, [args.frame])
-        kelvin = args.kelvin or info.kelvin or clip_kelvin(pictures, boxes_list(boxes)) or DEFAULT_KELVIN
-        crops, region = character_crops(pictures, boxes, args.character_id, kelvin)
+        if args.candidates or args.min_agreeing:
+            chosen = _consensus(ctx, args, key)
+            if chosen is None:
+                return LockReferenceResult(
+                    locked=False,
+                    references=existing,
+                    message=f"no take of {args.character_id}{group} is confirmed by another yet; nothing locked",
+                )
+            args = chosen
+            info = shot_info(ctx, args.shot_id, shot_type=args.shot_type)
+        if frame_graded(_resolve(ctx, args.frame)):
+            return LockReferenceResult(
+                locked=False,
+                references=existing,
+                message=f"{args.frame} is from a colour-graded copy: lock {args.character_id} from an ungraded take",
+            )
+        loaded = _load(ctx, [args.frame])
+        kelvin = args.kelvin or info.kelvin or clip_kelvin(loaded.pictures, loaded.shapes) or DEFAULT_KELVIN
+        crops, region = loaded.crops(args.character_id, kelvin, key)
         if not crops:
             return LockReferenceResult(
                 locked=False,
@@ -479,7 +702,8 @@ def lock_reference_frame(ctx: ToolContext, args: LockReferenceArgs) -> LockRefer
                 message=f"{args.character_id} is not clearly seen in {args.frame} (out of shot, cut off or hidden)",
             )
         frame = Path(args.frame)
-        target = ctx.path(f"references/{args.character_id}/{args.shot_id}-{frame.stem}.png")
+        suffix = f"-{key.removeprefix('view:')}" if view_named(key) else ""
+        target = ctx.path(f"references/{args.character_id}/{args.shot_id}-{frame.stem}{suffix}.png")
         save_png(crops[0], target)
         rid = frame_id(ctx, target)
         meta = FrameMeta(
@@ -490,8 +714,9 @@ def lock_reference_frame(ctx: ToolContext, args: LockReferenceArgs) -> LockRefer
             scene=info.scene,
             characters=[args.character_id],
             character=args.character_id,
+            look=look,
             location=info.location_id,
-            framing=framing,
+            framing=key,
             approved=True,
         )
         store.add([rid], embedder(ctx).embed(crops), [meta])
@@ -503,6 +728,6 @@ def lock_reference_frame(ctx: ToolContext, args: LockReferenceArgs) -> LockRefer
         return LockReferenceResult(
             locked=True,
             reference=reference,
-            references=len(store.references(args.character_id, framing or None)),
+            references=len(store.references(args.character_id, key or None, look)),
             message=f"locked {args.character_id}{group} from {source} of {args.shot_id}",
         )

@@ -78,38 +78,45 @@ class OfflineEmbedder:
         return np.stack([self._features(image) for image in images]).astype(np.float32)
 
     def _features(self, image: np.ndarray) -> np.ndarray:
-        small = np.asarray(
-            Image.fromarray(np.ascontiguousarray(image)).convert("RGB").resize(self.size, Image.Resampling.BOX)
-        )
+        picture = Image.fromarray(np.ascontiguousarray(image))
+        small = np.asarray(picture.convert("RGB").resize(self.size, Image.Resampling.BOX))
         rgb = small.astype(np.float32) / 255.0
-        blocks = [self._layout(rgb), self._histogram(rgb), self._gradients(rgb)]
+        weight = None
+        if picture.mode == "RGBA":  # alpha 0: not the subject (the set behind a figure); left out of the colours
+            alpha = np.asarray(picture.getchannel("A").resize(self.size, Image.Resampling.BOX), dtype=np.float32)
+            weight = alpha / 255.0 if float(alpha.max()) > 0 else None
+        blocks = [self._layout(rgb, weight), self._histogram(rgb, weight), self._gradients(rgb)]
         parts = [np.sqrt(w) * l2_normalise(block[None])[0] for w, block in zip(self.weights, blocks, strict=True)]
         return l2_normalise(np.concatenate(parts)[None])[0]
 
-    def _layout(self, rgb: np.ndarray) -> np.ndarray:
+    def _layout(self, rgb: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
         lab = rgb_to_lab(rgb)
         cols, rows = self.grid
         height, width = lab.shape[:2]
-        cells = lab[: height // rows * rows, : width // cols * cols].reshape(
-            rows, height // rows, cols, width // cols, 3
-        )
-        means = cells.mean(axis=(1, 3))
-        # Centre on the image's mean colour, so the vector says how regions differ, not the overall tint.
-        return (means - lab.reshape(-1, 3).mean(axis=0)).reshape(-1)
+        w = np.ones((height, width), dtype=np.float32) if weight is None else weight
+        h_cut, w_cut = height // rows * rows, width // cols * cols
+        cells = (lab * w[..., None])[:h_cut, :w_cut].reshape(rows, height // rows, cols, width // cols, 3)
+        counts = w[:h_cut, :w_cut].reshape(rows, height // rows, cols, width // cols).sum(axis=(1, 3))
+        # Centre on the subject's mean colour, so the vector says how regions differ, not the overall tint;
+        # a cell that shows none of the subject sits at that mean.
+        mean = (lab * w[..., None]).reshape(-1, 3).sum(axis=0) / max(float(w.sum()), 1e-6)
+        means = np.where(counts[..., None] > 1e-3, cells.sum(axis=(1, 3)) / np.maximum(counts[..., None], 1e-6), mean)
+        return (means - mean).reshape(-1)
 
-    def _histogram(self, rgb: np.ndarray) -> np.ndarray:
+    def _histogram(self, rgb: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
         hsv = rgb_to_hsv(rgb).reshape(-1, 3)
+        share = np.ones(len(hsv), dtype=np.float32) if weight is None else weight.reshape(-1)
         hb, sb, vb = self.hsv_bins
         h = np.minimum((hsv[:, 0] * hb).astype(int), hb - 1)
         s = np.minimum((hsv[:, 1] * sb).astype(int), sb - 1)
         v = np.minimum((hsv[:, 2] * vb).astype(int), vb - 1)
         # Hue means little for greys: spread unsaturated pixels over all hues of their value bin.
-        weight = np.clip(hsv[:, 1] * 4.0, 0.0, 1.0)
+        saturated = np.clip(hsv[:, 1] * 4.0, 0.0, 1.0)
         hist = np.zeros((hb, sb, vb), dtype=np.float32)
-        np.add.at(hist, (h, s, v), weight)
-        grey = np.bincount(v[s == 0], weights=1.0 - weight[s == 0], minlength=vb).astype(np.float32)
+        np.add.at(hist, (h, s, v), saturated * share)
+        grey = np.bincount(v[s == 0], weights=((1.0 - saturated) * share)[s == 0], minlength=vb).astype(np.float32)
         hist[:, 0, :] += grey[None, :] / hb
-        return np.sqrt(hist.reshape(-1) / max(len(hsv), 1))
+        return np.sqrt(hist.reshape(-1) / max(float(share.sum()), 1e-6))
 
     def _gradients(self, rgb: np.ndarray) -> np.ndarray:
         luma = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)

@@ -27,6 +27,9 @@ FIGURE_WHITE_BALANCE = 0.5
 """How far figures follow the set's colour temperature (0 = not at all, 1 = fully): faces are exposed and
 balanced for, so a character keeps their colours across locations while the set carries the light."""
 
+FIGURE_NEUTRAL_K = 6500.0
+"""The temperature figures are balanced toward (a figure under this light shows its own colours)."""
+
 
 @cache
 def sets_table() -> dict[str, Any]:
@@ -80,10 +83,16 @@ class SetLight:
         return kelvin_to_rgb(self.kelvin)
 
     def figure_light(self) -> Light:
-        kelvin = 6500.0 + (self.kelvin - 6500.0) * FIGURE_WHITE_BALANCE
+        kelvin = FIGURE_NEUTRAL_K + (self.kelvin - FIGURE_NEUTRAL_K) * FIGURE_WHITE_BALANCE
         r, g, b = kelvin_to_rgb(kelvin)
         a = self.figure_ambient
         return lambda rgb: multiply(rgb, (r * a, g * a, b * a))
+
+    def figure_policy(self) -> dict[str, float]:
+        """How figures respond to a scene's light, for the side file: a gate that knows the scene's intended
+        colour temperature can then divide out the light a figure *should* be under (and a drifted light
+        still shows on the figures). It deliberately does not say which temperature was rendered."""
+        return {"neutral_k": FIGURE_NEUTRAL_K, "follows": FIGURE_WHITE_BALANCE, "level": self.figure_ambient}
 
     def emit(self, rgb: RGB, strength: float = 1.0) -> RGB:
         """A light source's colour as the camera sees it (tinted by the temperature, not dimmed by ambient)."""

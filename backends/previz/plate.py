@@ -26,7 +26,17 @@ from backends.previz.camera import (
     horizon_for,
 )
 from backends.previz.captions import font_size, load_font, wrap
-from backends.previz.figures import Cast, Look, cast_for, draw_back, draw_figure, drifted, figure_box, look_for
+from backends.previz.figures import (
+    Cast,
+    Light,
+    Look,
+    cast_for,
+    draw_back,
+    draw_figure,
+    drifted,
+    figure_box,
+    look_for,
+)
 from backends.previz.lighting import Pool, SetLight, gray_balance, illumination, set_light
 from backends.previz.palette import RGB, mix, scale
 from backends.previz.simulation import Fault
@@ -55,6 +65,9 @@ class Plate:
     boxes: dict[str, tuple[str, tuple[float, float, float, float]]] = field(default_factory=dict)
     looks: dict[str, Look] = field(default_factory=dict)
     light: SetLight | None = None
+    ids: Image.Image | None = None
+    """Which figure each plate pixel shows (0: the set; see ``figure_ids``), drawn like the image: the mattes."""
+    figure_ids: dict[str, int] = field(default_factory=dict)
 
 
 def _character(request: GenerationRequest, character_id: str) -> CharacterLook:
@@ -123,29 +136,88 @@ def _block(
     return _Blocking(positions=positions, subject_x=subject_x, side=side, proj=proj)
 
 
-def _light(
+def _lit_set(
+    source: np.ndarray,
+    level: np.ndarray,
+    light: SetLight,
+    gain_r: float,
+    region: tuple[int, int, int, int],
+    emissive: list[Any],
+    proj: Projection,
+    blur: int,
+) -> Image.Image:
+    """The painted set under its light with red/blue balance ``gain_r``: level, colour temperature, exposure,
+    then the practical lights on top and the lens's shallow focus."""
+    lr, lg, lb = light.factors
+    lit = source.astype(np.float32) * level[:, :, None] * np.array([lr * gain_r, lg, lb / gain_r], dtype=np.float32)
+    image = Image.fromarray(np.clip(lit * _exposure(lit, region), 0, 255).astype(np.uint8), "RGB")
+    draw_emissive(image, emissive, proj)
+    if blur > 1:
+        image = image.reduce(blur).resize(image.size, Image.Resampling.BILINEAR)
+    return image
+
+
+def _balanced_set(
     albedo: Image.Image,
     light: SetLight,
     pools: list[Pool],
-    region: tuple[int, int, int, int],
-    figures: list[tuple[float, float, float, float]],
-    overlay: np.ndarray | None,
+    emissive: list[Any],
+    proj: Projection,
+    blur: int,
+    seen: _Seen,
 ) -> Image.Image:
-    """The painted set under its light: level (ambient, pools), colour temperature, colour balance, exposure."""
+    """The lit set, colour-balanced so that what the lighting gate reads off the finished frame is the light's
+    colour temperature: the brighter half of the set it sees (outside the figures' outlines, between the
+    caption bands, practical lights and focus included, rolled for a dutch angle) has the light's red/blue.
+
+    A set painted in strong key colours would otherwise read as a different temperature than its light; this is
+    what a colourist does when a scene's whites must stay white. Starts from the albedo's balance
+    (``gray_balance``) and refines it on the rendered set a few times.
+    """
     level = illumination(albedo.size, light.ambient, pools, hard=light.hard)
     source = np.asarray(albedo, dtype=np.uint8)
-    gain_r, gain_b = gray_balance(
-        source,
-        level,
-        light.factors,
-        region,
-        figures,
-        peak=EXPOSURE_PEAK,
-        overlay=overlay,
-    )
-    lr, lg, lb = light.factors
-    lit = source.astype(np.float32) * level[:, :, None] * np.array([lr * gain_r, lg, lb * gain_b], dtype=np.float32)
-    return Image.fromarray(np.clip(lit * _exposure(lit, region), 0, 255).astype(np.uint8), "RGB")
+    target = math.log(light.factors[0] / max(light.factors[2], 1e-6))
+    gain_r, _ = gray_balance(source, level, light.factors, seen.region, seen.figure_boxes, peak=EXPOSURE_PEAK)
+    image = _lit_set(source, level, light, gain_r, seen.region, emissive, proj, blur)
+    if light.factors[2] < 0.02:  # candle light and below: no blue to balance against
+        return image
+    for _ in range(4):
+        ratio = seen.red_over_blue(image)
+        if ratio is None or abs(math.log(ratio) - target) < 0.01:
+            break
+        gain_r = min(max(gain_r * math.exp((target - math.log(ratio)) / 2), 0.5), 2.0)
+        image = _lit_set(source, level, light, gain_r, seen.region, emissive, proj, blur)
+    return image
+
+
+@dataclass
+class _Seen:
+    """Which plate pixels the lighting gate will read as set: inside the framed region, between the caption
+    bands, outside every figure's outline; rolled like the plate for a dutch angle."""
+
+    region: tuple[int, int, int, int]
+    figure_boxes: list[tuple[float, float, float, float]]
+    covered: Image.Image
+    roll: float = 0.0
+
+    def red_over_blue(self, image: Image.Image) -> float | None:
+        """Red/blue of the bright half of the usable set pixels (as ``tools.gates.lighting`` reads them)."""
+        if self.roll:
+            fill = tuple(int(v) for v in np.asarray(image)[image.size[1] // 2, 0])
+            image = image.rotate(self.roll, resample=Image.Resampling.BILINEAR, fillcolor=fill)
+        x0, y0, x1, y1 = self.region
+        if x1 - x0 < 4 or y1 - y0 < 4:
+            return None
+        step = max(1, (y1 - y0) // 256)
+        pixels = np.asarray(image)[y0:y1:step, x0:x1:step].reshape(-1, 3).astype(np.float32)
+        hidden = np.asarray(self.covered)[y0:y1:step, x0:x1:step].reshape(-1) > 0
+        pixels = pixels[~hidden]
+        usable = pixels[(pixels.max(axis=1) < 250) & (pixels.min(axis=1) > 4)]
+        if len(usable) < 16:
+            return None
+        luma = usable @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        bright = usable[luma >= np.percentile(luma, 50)]
+        return (float(bright[:, 0].mean()) + 0.5) / (float(bright[:, 2].mean()) + 0.5)
 
 
 def compose_plate(
@@ -154,12 +226,13 @@ def compose_plate(
     faults: Sequence[Fault] = (),
     *,
     fps: int = 24,
-    overlay: np.ndarray | None = None,
+    bands: tuple[int, int] = (0, 0),
 ) -> Plate:
     """Draw the shot (set, light, figures, foreground, vignette, roll) and plan the camera move over it.
 
-    ``overlay`` is the caption overlay as it will lie on the frame (H×W RGBA): the set's colour balance is
-    measured on the frame as the viewer, and the lighting gate, will see it, halfway through the move.
+    ``bands`` are the heights (frame pixels) of the caption bands that will lie over the top and bottom of the
+    frame: the set's colour balance is measured where the lighting gate reads it, between them, halfway
+    through the move.
     """
     shot = request.shot
     width, height = frame
@@ -205,31 +278,73 @@ def compose_plate(
         seed=request.seed,
         frozen=any(f.kind == "frozen" for f in faults),
     )
-    region, seen = _framed(camera, (frames - 1) // 2, frame, (plate_w, plate_h), overlay)
-    image = _light(albedo, light, pools, region, [b for _, b in boxes.values()], seen)
-    draw_emissive(image, emissive, proj)
+    # Who stands where, pixel by pixel (the mattes), before anything is lit: the set's balance leaves them out.
+    ids = Image.new("RGB", (plate_w, plate_h), (0, 0, 0))
+    id_draw = ImageDraw.Draw(ids)
+    figure_ids: dict[str, int] = {}
+    order = sorted(positions, key=lambda cid: cid == cast.subject)  # the subject in front
+    for cid in order:
+        figure_ids[cid] = len(figure_ids) + 1
+        draw_figure(id_draw, proj, looks[cid], positions[cid], _id_paint(figure_ids[cid]))
+    shoulder = None
+    if shot.shot_type == ShotType.OTS:
+        shoulder, fg_box = _foreground_shoulder(
+            (plate_w, plate_h), proj, looks.get(cast.foreground or ""), blocking.side, light, blocking.subject_x
+        )
+        ids.paste((FOREGROUND_ID,) * 3, (0, 0, plate_w, plate_h), _solid(shoulder))
+        if cast.foreground:
+            boxes[cast.foreground] = ("foreground", fg_box)
+    if roll:
+        ids = ids.rotate(roll, resample=Image.Resampling.NEAREST, fillcolor=(0, 0, 0))
+    seen = _Seen(
+        region=_framed(camera, (frames - 1) // 2, frame, (plate_w, plate_h), bands),
+        figure_boxes=[b for _, b in boxes.values()],
+        # the standing figures (the gate reads the soft, dark foreground shoulder as set, as it sees it)
+        covered=ids.getchannel("R")
+        .point(lambda v: 255 if 0 < v < FOREGROUND_ID else 0)
+        .filter(ImageFilter.MaxFilter(5)),
+        roll=roll,
+    )
     blur = _BACKGROUND_BLUR.get(shot.shot_type, 0)
-    if blur:  # shallow depth of field on tight shots
-        k = max(2, round(blur * width / 720))
-        image = image.reduce(k).resize(image.size, Image.Resampling.BILINEAR)
+    blur_k = max(2, round(blur * width / 720)) if blur else 0  # shallow depth of field on tight shots
+    image = _balanced_set(albedo, light, pools, emissive, proj, blur_k, seen)
 
     draw = ImageDraw.Draw(image)
     figure_light = light.figure_light()
-    for cid in sorted(positions, key=lambda cid: cid == cast.subject):  # the subject in front
+    for cid in order:
         draw_figure(draw, proj, looks[cid], positions[cid], figure_light)
-    if shot.shot_type == ShotType.OTS:
-        image, fg_box = _foreground_shoulder(
-            image, proj, looks.get(cast.foreground or ""), blocking.side, light, blocking.subject_x
-        )
-        if cast.foreground:
-            boxes[cast.foreground] = ("foreground", fg_box)
+    if shoulder is not None:
+        image = Image.alpha_composite(image.convert("RGBA"), shoulder).convert("RGB")
     if shot.shot_type == ShotType.POV:
         image = _vignette(image)
     if roll:
         fill = tuple(int(v) for v in np.asarray(image)[plate_h // 2, 0])
         image = image.rotate(roll, resample=Image.Resampling.BILINEAR, fillcolor=fill)
         boxes = {cid: (role, _rotated_box(box, roll, center)) for cid, (role, box) in boxes.items()}
-    return Plate(image=image, camera=camera, frames=frames, boxes=boxes, looks=looks, light=light)
+    return Plate(
+        image=image,
+        camera=camera,
+        frames=frames,
+        boxes=boxes,
+        looks=looks,
+        light=light,
+        ids=ids.getchannel("R"),
+        figure_ids=figure_ids,
+    )
+
+
+FOREGROUND_ID = 255
+"""The id-map value of an over-the-shoulder foreground silhouette (it hides whoever it covers)."""
+
+
+def _id_paint(value: int) -> Light:
+    """A 'light' that paints every surface of a figure in its id, for the id map."""
+    return lambda _rgb: (value, value, value)
+
+
+def _solid(layer: Image.Image) -> Image.Image:
+    """Where a soft RGBA layer is more there than not (a mask for the id map)."""
+    return layer.getchannel("A").point(lambda a: 255 if a >= 128 else 0)
 
 
 def frame_count(duration_s: float, fps: int) -> int:
@@ -237,17 +352,15 @@ def frame_count(duration_s: float, fps: int) -> int:
 
 
 def _framed(
-    camera: CameraPath, n: int, frame: tuple[int, int], plate: tuple[int, int], overlay: np.ndarray | None
-) -> tuple[tuple[int, int, int, int], np.ndarray | None]:
-    """The plate region frame ``n`` shows, and the overlay scaled onto that region."""
+    camera: CameraPath, n: int, frame: tuple[int, int], plate: tuple[int, int], bands: tuple[int, int] = (0, 0)
+) -> tuple[int, int, int, int]:
+    """The plate region frame ``n`` shows between the caption bands (``bands``: top and bottom heights in frame
+    pixels)."""
     x, y, scaled_w, _ = camera.crop(n, frame, plate)
     zoom = scaled_w / plate[0]
-    x0, y0 = int(x / zoom), int(y / zoom)
-    x1, y1 = min(int((x + frame[0]) / zoom), plate[0]), min(int((y + frame[1]) / zoom), plate[1])
-    if overlay is None:
-        return (x0, y0, x1, y1), None
-    scaled = Image.fromarray(overlay, "RGBA").resize((x1 - x0, y1 - y0), Image.Resampling.NEAREST)
-    return (x0, y0, x1, y1), np.asarray(scaled)
+    x0, y0 = int(x / zoom), int((y + bands[0]) / zoom)
+    x1, y1 = min(int((x + frame[0]) / zoom), plate[0]), min(int((y + frame[1] - bands[1]) / zoom), plate[1])
+    return (x0, y0, x1, max(y1, y0 + 1))
 
 
 def _exposure(lit: np.ndarray, region: tuple[int, int, int, int]) -> float:
@@ -295,13 +408,13 @@ def _draw_insert(
 
 
 def _foreground_shoulder(
-    image: Image.Image, proj: Projection, look: Look | None, side: float, light: SetLight, subject_x: float
+    size: tuple[int, int], proj: Projection, look: Look | None, side: float, light: SetLight, subject_x: float
 ) -> tuple[Image.Image, tuple[float, float, float, float]]:
     """The back of the listener's head and shoulder, close to the lens: big, dark and out of focus.
 
-    Returns the new plate and the silhouette's plate box.
+    Returns the silhouette as a plate-sized RGBA layer (to lay over the plate) and its plate box.
     """
-    w, h = image.size
+    w, h = size
     k = 4
     layer = Image.new("RGBA", (w // k, h // k), (0, 0, 0, 0))
     near_scale = proj.scale * 1.5 / k
@@ -320,10 +433,9 @@ def _foreground_shoulder(
     shown = look or fallback
     draw_back(ImageDraw.Draw(layer), near, shown, 0.0, dim, side)
     soft = layer.filter(ImageFilter.GaussianBlur(max(1.0, w / k / 90)))
-    composed = Image.alpha_composite(image.convert("RGBA"), soft.resize((w, h), Image.Resampling.BILINEAR))
     reach = 0.2 * shown.build + 0.05
     x0, y0, x1, y1 = near.box(-reach, 0.59, reach, 0.975)
-    return composed.convert("RGB"), (x0 * k, y0 * k, x1 * k, y1 * k)
+    return soft.resize((w, h), Image.Resampling.BILINEAR), (x0 * k, y0 * k, x1 * k, y1 * k)
 
 
 def _vignette(image: Image.Image) -> Image.Image:

@@ -5,8 +5,10 @@ by the shot type and camera angle) a little larger than the frame; ffmpeg then m
 pan, tilt, handheld ...) and lays the caption band on top, so Python never touches a frame. A 4 s 720x1280 shot
 takes well under a second. Same request, same bytes: no clocks, a fixed encoder thread count, bit-exact flags.
 
-Beside the clip goes ``<clip>.json``: where each figure is in the frame at the start, middle and end, which
-simulated faults were injected (ground truth for the evals) and the simulation profile.
+Beside the clip goes ``<clip>.json``: where each figure is in the frame at the start, middle and end, the
+bands of burnt-in captions (``captions``: top and bottom heights as fractions of the frame; not picture), how
+figures respond to the scene's light (``figure_light``), which simulated faults were injected (ground truth for
+the evals) and the simulation profile.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from backends.media import run_ffmpeg
 from backends.previz.camera import CameraPath, even
-from backends.previz.captions import caption_bands, overlay_on_frame
+from backends.previz.captions import caption_bands
 from backends.previz.plate import Plate, compose_plate
 from backends.previz.simulation import Fault
 from domain.files import atomic_path, write_json
@@ -81,11 +84,48 @@ def _box_meta(box: tuple[float, float, float, float] | None) -> dict[str, float]
     return {"x": box[0], "y": box[1], "w": box[2], "h": box[3]}
 
 
+MATTE_WIDTH = 24
+"""Cells across a figure's matte; rows follow the box's shape (8 to 64)."""
+
+
+def _matte(plate: Plate, path: CameraPath, n: int, frame: tuple[int, int], cid: str) -> str | None:
+    """Where the figure itself shows inside its (frame-clipped) box at frame ``n``: a grid of cells, True where
+    the figure is seen (not the set behind it, not someone in front), as ``"WxH:hex"`` of the packed bits."""
+    figure_id = plate.figure_ids.get(cid)
+    placed = path.to_frame(n, plate.boxes[cid][1], frame, plate.image.size)
+    if plate.ids is None or figure_id is None or placed is None:
+        return None
+    x, y, scaled_w, scaled_h = path.crop(n, frame, plate.image.size)
+    kx, ky = scaled_w / plate.image.size[0], scaled_h / plate.image.size[1]
+    fx0, fy0 = placed[0] * frame[0], placed[1] * frame[1]
+    fx1, fy1 = fx0 + placed[2] * frame[0], fy0 + placed[3] * frame[1]
+    region = ((fx0 + x) / kx, (fy0 + y) / ky, (fx1 + x) / kx, (fy1 + y) / ky)
+    rows = min(max(round(MATTE_WIDTH * (fy1 - fy0) / max(fx1 - fx0, 1e-6)), 8), 64)
+    cells = plate.ids.resize((MATTE_WIDTH, rows), Image.Resampling.NEAREST, box=region)
+    seen = np.asarray(cells) == figure_id
+    return f"{MATTE_WIDTH}x{rows}:{np.packbits(seen.reshape(-1)).tobytes().hex()}"
+
+
+def _extent(plate: Plate, path: CameraPath, n: int, frame: tuple[int, int], cid: str) -> list[float]:
+    """The figure's whole box at frame ``n`` (head to feet, arms included), normalised to the frame but not
+    clipped to it: how big the figure is even where the frame cuts it, so a gate can compare like parts."""
+    x, y, scaled_w, scaled_h = path.crop(n, frame, plate.image.size)
+    kx, ky = scaled_w / plate.image.size[0], scaled_h / plate.image.size[1]
+    x0, y0, x1, y1 = plate.boxes[cid][1]
+    return [
+        round((x0 * kx - x) / frame[0], 4),
+        round((y0 * ky - y) / frame[1], 4),
+        round((x1 * kx - x) / frame[0], 4),
+        round((y1 * ky - y) / frame[1], 4),
+    ]
+
+
 def _figures_meta(
     plate: Plate, path: CameraPath, frames: int, frame: tuple[int, int], *, foreground: bool = False
 ) -> dict[str, Any]:
-    """Normalised boxes at the start, middle and end: of the standing figures, or of the out-of-focus foreground
-    shoulder (kept apart so a gate never mistakes the back of a head for a face)."""
+    """Normalised boxes at the start, middle and end: of the standing figures (each with its ``mattes`` and its
+    unclipped ``extent``), or of the out-of-focus foreground shoulder (kept apart so a gate never mistakes the
+    back of a head for a face)."""
     plate_size = plate.image.size
     moments = {"start": 0, "middle": (frames - 1) // 2, "end": frames - 1}
     figures: dict[str, Any] = {}
@@ -93,10 +133,20 @@ def _figures_meta(
         if (role == "foreground") != foreground:
             continue
         entry: dict[str, Any] = {"role": role}
+        mattes: dict[str, str] = {}
+        extent: dict[str, list[float]] = {}
         for name, n in moments.items():
             placed = _box_meta(path.to_frame(n, box, frame, plate_size))
             if placed is not None:
                 entry[name] = placed
+                extent[name] = _extent(plate, path, n, frame, cid)
+                matte = None if foreground else _matte(plate, path, n, frame, cid)
+                if matte is not None:
+                    mattes[name] = matte
+        if mattes:
+            entry["mattes"] = mattes
+        if extent and not foreground:
+            entry["extent"] = extent
         if len(entry) > 1:
             figures[cid] = entry
     return figures
@@ -113,7 +163,7 @@ def render_clip(
     """Render ``request`` to ``target`` (mp4, written atomically) and its side file; return what was made."""
     frame = frame_size(request, faults)
     overlay, top_h, bottom_h = caption_bands(request, frame)
-    plate = compose_plate(request, frame, faults, fps=fps, overlay=overlay_on_frame(overlay, top_h, bottom_h, frame))
+    plate = compose_plate(request, frame, faults, fps=fps, bands=(top_h, bottom_h))
     path, frames = plate.camera, plate.frames
     width, height = frame
     plate_w, plate_h = plate.image.size
@@ -165,6 +215,8 @@ def render_clip(
         "frames": frames,
         "duration_s": round(frames / fps, 4),
         "color_temperature_k": plate.light.kelvin if plate.light else None,
+        "figure_light": plate.light.figure_policy() if plate.light else None,
+        "captions": {"top": round(top_h / height, 4), "bottom": round(bottom_h / height, 4)},
         "location_id": request.context.location.location_id,
         "figures": _figures_meta(plate, path, frames, frame),
         "foreground": _figures_meta(plate, path, frames, frame, foreground=True),
@@ -181,7 +233,7 @@ def render_still(request: GenerationRequest, *, faults: Sequence[Fault] = ()) ->
     """The clip's first frame, drawn in Python without ffmpeg (storyboard thumbnails before generation)."""
     frame = frame_size(request, faults)
     overlay, top_h, bottom_h = caption_bands(request, frame)
-    plate = compose_plate(request, frame, faults, overlay=overlay_on_frame(overlay, top_h, bottom_h, frame))
+    plate = compose_plate(request, frame, faults, bands=(top_h, bottom_h))
     path = plate.camera
     x, y, scaled_w, scaled_h = path.crop(0, frame, plate.image.size)
     zoomed = plate.image.resize((int(scaled_w), int(scaled_h)), Image.Resampling.BILINEAR)

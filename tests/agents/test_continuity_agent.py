@@ -102,21 +102,50 @@ def test_a_wrong_set_is_not_fixed_by_a_grade_and_stays_failed(ctx: ToolContext) 
     assert "correction" in lighting.details and "clip" not in lighting.details
 
 
-def test_settling_references_rejudges_a_round_checked_before_any_reference(ctx: ToolContext) -> None:
-    agent = ContinuityAgent(ctx)
+def _round(ctx: ToolContext, agent: ContinuityAgent, looks: dict[int, Figure], prefix: str) -> dict[str, ShotRecord]:
+    """Check one round of takes (nobody has a reference yet), as the graph does before settling references."""
     board = ctx.project.storyboard
-    looks = {1: MEI, 2: replace(MEI, torso=(0.15, 0.2, 0.7)), 3: replace(MEI, box=(0.25, 0.3, 0.65, 0.95))}
     records: dict[str, ShotRecord] = {}
     for i, figure in looks.items():
-        path = clip(ctx, f"round-{i}", Scene((figure,), DINER))
+        path = clip(ctx, f"{prefix}-{i}", Scene((figure,), DINER))
         gates = agent.check(shot(i), path, board.context_for(shot(i)), 1)
         attempt = ShotAttempt(attempt=1, model="previz", prompt="p", seed=i, clip=str(path), gates=gates)
         records[shot(i).id] = ShotRecord(shot_id=shot(i).id, attempts=[attempt])
     assert all(r.attempts[-1].passed for r in records.values())  # nobody had a reference yet
+    return records
+
+
+def test_settling_references_rejudges_a_round_checked_before_any_reference(ctx: ToolContext) -> None:
+    agent = ContinuityAgent(ctx)
+    board = ctx.project.storyboard
+    looks = {1: MEI, 2: replace(MEI, torso=(0.15, 0.2, 0.7)), 3: replace(MEI, box=(0.25, 0.3, 0.65, 0.95))}
+    records = _round(ctx, agent, looks, "round")
 
     agent.settle_references([shot(1), shot(2), shot(3)], records)
-    assert board.bibles.characters["mei"].reference_frames[0].shot_id == shot(1).id
+    references = board.bibles.characters["mei"].reference_frames
+    # one reference for the look and framing, from a take that agrees with the others (the consensus); takes 1
+    # and 3 agree, so the tie goes to script order, as the first approved frame did before
+    assert [r.shot_id for r in references] == [shot(1).id]
     assert records[shot(1).id].attempts[-1].passed
     second = records[shot(2).id].attempts[-1]
     assert not second.passed and second.reasons == ["character_drift"]
     assert records[shot(3).id].attempts[-1].passed
+
+
+def test_a_drifted_first_take_does_not_become_the_reference(ctx: ToolContext) -> None:
+    agent = ContinuityAgent(ctx)
+    board = ctx.project.storyboard
+    drifted = replace(MEI, torso=(0.15, 0.2, 0.7))
+    looks = {
+        1: drifted,
+        2: MEI,
+        3: replace(MEI, box=(0.25, 0.3, 0.65, 0.95)),
+        4: replace(MEI, box=(0.32, 0.2, 0.7, 0.9)),
+    }
+    records = _round(ctx, agent, looks, "drift-first")
+
+    agent.settle_references([shot(i) for i in looks], records)
+    assert [r.shot_id for r in board.bibles.characters["mei"].reference_frames] == [shot(2).id]
+    first = records[shot(1).id].attempts[-1]
+    assert not first.passed and first.reasons == ["character_drift"]
+    assert all(records[shot(i).id].attempts[-1].passed for i in (2, 3, 4))

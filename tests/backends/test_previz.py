@@ -281,22 +281,18 @@ def test_backend_rejects_an_unknown_profile() -> None:
         PrevizBackend({"veo-3.1": "no-such-profile"})
 
 
-def _read_kelvin(frame: np.ndarray, boxes: list[dict[str, float]]) -> float:
-    """The light's temperature from the set: red/blue of the brighter half of the unclipped pixels outside the
-    figures, through the inverse of the kelvin → RGB curve (the way a lighting gate reads it)."""
-    from backends.previz.palette import kelvin_to_rgb
+def _read_kelvin(clip: Path) -> float:
+    """The light's temperature from the set, read the way the lighting gate reads it: red/blue of the brighter
+    half of the unclipped pixels between the caption bands and outside the figures' outlines (the side file's
+    captions and mattes), through the inverse of the kelvin → RGB curve; the median over the first, middle and
+    last frame."""
+    from tools.gates.frames import clip_views, silhouettes
+    from tools.gates.lighting import clip_kelvin
 
-    mask = np.ones(frame.shape[:2], dtype=bool)
-    for box in boxes:
-        mask &= ~box_mask(frame.shape, box)
-    pixels = frame[mask].astype(float)
-    usable = pixels[(pixels.max(axis=1) < 250) & (pixels.min(axis=1) > 4)]
-    luma = usable @ np.array([0.299, 0.587, 0.114])
-    bright = usable[luma >= np.median(luma)]
-    kelvins = np.arange(2000.0, 12001.0, 25.0)
-    ratios = np.array([np.log(kelvin_to_rgb(k)[0] / kelvin_to_rgb(k)[2]) for k in kelvins])
-    order = np.argsort(ratios)
-    return float(np.interp(np.log(bright[:, 0].mean() / bright[:, 2].mean()), ratios[order], kelvins[order]))
+    views = clip_views(clip, 3)
+    kelvin = clip_kelvin([v.pixels for v in views], silhouettes([v.boxes for v in views], [v.mattes for v in views]))
+    assert kelvin is not None
+    return kelvin
 
 
 @pytest.mark.parametrize(
@@ -332,9 +328,7 @@ def _read_kelvin(frame: np.ndarray, boxes: list[dict[str, float]]) -> float:
 def test_a_clean_set_reads_back_as_its_colour_temperature(tmp_path: Path, location: SceneBible) -> None:
     for t in (ShotType.LS, ShotType.CU):
         clip = render_clip(make_request(t, location=location), tmp_path / f"{t.value}.mp4")
-        frame = read_frames(clip.path, [0.5])[0]
-        boxes = [entry["middle"] for entry in clip.meta["figures"].values()]
-        assert abs(_read_kelvin(frame, boxes) - location.color_temperature_k) < 600, t
+        assert abs(_read_kelvin(clip.path) - location.color_temperature_k) < 600, t
 
 
 def test_interior_or_exterior_from_words_when_the_heading_says_neither() -> None:

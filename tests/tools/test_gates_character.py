@@ -131,8 +131,12 @@ def test_references_are_kept_per_framing(ctx: ToolContext) -> None:
         ctx, CharacterCheckArgs(shot_id="E01-S001-SH03", frames=green, characters=["mei"], shot_type="MCU")
     ).gate
     assert drift.passed  # MCU is the chest group: no reference there yet
-    drift = check_character_continuity(
+    eyes = check_character_continuity(
         ctx, CharacterCheckArgs(shot_id="E01-S001-SH03", frames=green, characters=["mei"], shot_type="ECU")
+    ).gate
+    assert eyes.passed and eyes.details["framing"] == "eyes"  # an extreme close-up is a group of its own
+    drift = check_character_continuity(
+        ctx, CharacterCheckArgs(shot_id="E01-S001-SH03", frames=green, characters=["mei"], shot_type="CU")
     ).gate
     assert not drift.passed and drift.details["failing"] == ["mei"]
 

@@ -163,7 +163,11 @@ def analyse(clip: Path, width: int, height: int) -> ArtifactReport:
     weights = np.array([0.299, 0.587, 0.114], dtype=np.float32)
     greys = [f.astype(np.float32) @ weights for f in frames]
     block_score = max(blockiness(g, edge_cap=t["blockiness_edge_cap"]) for g in greys)
-    fit = float(np.median([grid_fit(g) for g in greys]))
+    small = tuple(float(v) for v in t["small_block_periods"])
+    fit = min(  # blocks of a few pixels (a small frame's) need a finer search of their own
+        float(np.median([grid_fit(g) for g in greys])),
+        float(np.median([grid_fit(g, periods=(small[0], small[1]), keep=10) for g in greys])),
+    )
     if block_score > t["blockiness_ratio"] or fit < t["grid_fit_below"]:
         found.add("blockiness")
 

@@ -42,12 +42,19 @@ class Cluster(BaseModel):
     locations: list[str] = Field(default_factory=list, description="locations at fault (lighting failed in most shots)")
 
 
+NOT_UPSTREAM = {"unconfirmed_look"}
+"""Reasons that say nothing about the scene's setup: a look no second take has confirmed yet only needs one."""
+
+
 def _first_failure(record: ShotRecord) -> ShotAttempt | None:
-    """The first attempt, if it failed (an attempt without gates and without error counts as not judged)."""
+    """The first attempt, if it failed (an attempt without gates and without error counts as not judged, and
+    one that failed only for ``NOT_UPSTREAM`` reasons as not failed)."""
     if not record.attempts:
         return None
     first = record.attempts[0]
     judged = first.error is not None or bool(first.gates)
+    if first.error is None and first.reasons and set(first.reasons) <= NOT_UPSTREAM:
+        return None
     return first if judged and not first.passed else None
 
 

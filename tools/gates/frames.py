@@ -1,8 +1,10 @@
 """Sampled frames on disk: PNGs of a clip's first, middle and last frames, with a manifest of figure boxes.
 
 Tools pass frames between each other as paths (an LLM can read and repeat them); the ``frames.json``
-manifest beside the PNGs remembers when each was taken and where each character stood, so a later tool
-given only a path can still crop the character. Sampling the same clip again reuses the files.
+manifest beside the PNGs remembers when each was taken, where each character stood, which rows are burnt-in
+captions and how the renderer lights its figures, so a later tool given only a path can still crop the
+character. The PNGs are whole frames (for people); ``load_view`` gives what the gates judge: the picture
+between the caption bands. Sampling the same clip again reuses the files.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -18,9 +22,35 @@ from pydantic import BaseModel, Field
 
 from backends.media import probe, read_frames, sample_times
 from domain.files import atomic_path, write_text
-from tools.gates.boxes import Box, Track, boxes_at, load_tracks
+from tools.gates.boxes import (
+    Box,
+    Matte,
+    Shape,
+    Silhouette,
+    boxes_at,
+    caption_bands,
+    decode_matte,
+    load_sidecar,
+    mattes_at,
+    parse_extents,
+    parse_mattes,
+    parse_tracks,
+    without_bands,
+)
 
 MANIFEST = "frames.json"
+
+
+@dataclass(frozen=True)
+class View:
+    """A frame as the gates judge it: the picture between its clip's caption bands, and in its coordinates
+    each figure's box (clipped to the picture), matte (where the figure itself shows inside the box) and
+    extent (the figure's whole box, unclipped). Mattes and extents come only from renderers that give them."""
+
+    pixels: np.ndarray
+    boxes: dict[str, Box]
+    mattes: dict[str, Matte] = field(default_factory=dict)
+    extents: dict[str, Box] = field(default_factory=dict)
 
 
 class SampledFrame(BaseModel):
@@ -56,6 +86,7 @@ def sample(clip: Path, folder: Path, count: int) -> list[SampledFrame]:
             cached = [SampledFrame.model_validate(f) for f in data["frames"]]
             if (
                 data.get("stamp") == _stamp(clip)
+                and "extents" in data
                 and len(cached) == count
                 and all(Path(f.path).is_file() for f in cached)
             ):
@@ -64,16 +95,32 @@ def sample(clip: Path, folder: Path, count: int) -> list[SampledFrame]:
             pass
     info = probe(clip)
     times = sample_times(info.duration_s, count)
-    tracks = load_tracks(clip)
+    notes = load_sidecar(clip)
+    tracks, mattes, extents = parse_tracks(notes), parse_mattes(notes), parse_extents(notes)
     pictures = read_frames(clip, times)
     frames: list[SampledFrame] = []
+    frame_mattes: dict[str, dict[str, str]] = {}
+    frame_extents: dict[str, dict[str, list[float]]] = {}
     for i, (time_s, picture) in enumerate(zip(times, pictures, strict=True)):
         fraction = time_s / info.duration_s if info.duration_s > 0 else 0.0
         path = folder / f"f{i:02d}.png"
         save_png(picture, path)
         boxes = {cid: list(box) for cid, box in boxes_at(tracks, fraction).items()}
         frames.append(SampledFrame(path=str(path), time_s=round(time_s, 4), fraction=round(fraction, 4), boxes=boxes))
-    payload = {"clip": str(clip), "stamp": _stamp(clip), "frames": [f.model_dump() for f in frames]}
+        if mattes:
+            frame_mattes[path.name] = {cid: m for cid, m in mattes_at(mattes, fraction).items() if cid in boxes}
+        if extents:
+            frame_extents[path.name] = {cid: list(e) for cid, e in boxes_at(extents, fraction).items() if cid in boxes}
+    payload = {
+        "clip": str(clip),
+        "stamp": _stamp(clip),
+        "bands": list(caption_bands(notes)),
+        "figure_light": notes.get("figure_light") if isinstance(notes.get("figure_light"), dict) else None,
+        "graded": bool(notes.get("graded")),
+        "mattes": frame_mattes,
+        "extents": frame_extents,
+        "frames": [f.model_dump() for f in frames],
+    }
     write_text(manifest, json.dumps(payload, indent=2))
     return frames
 
@@ -90,8 +137,7 @@ def load_frame(path: Path) -> np.ndarray:
         return np.asarray(image.convert("RGB"))
 
 
-def frame_boxes(path: Path) -> dict[str, Box]:
-    """The figure boxes recorded for a sampled frame (empty if it has no manifest or no boxes)."""
+def _manifest(path: Path) -> dict[str, Any]:
     manifest = path.parent / MANIFEST
     if not manifest.is_file():
         return {}
@@ -99,19 +145,72 @@ def frame_boxes(path: Path) -> dict[str, Box]:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    for entry in data.get("frames", []):
+    return data if isinstance(data, dict) else {}
+
+
+def frame_boxes(path: Path) -> dict[str, Box]:
+    """The figure boxes recorded for a sampled frame, in whole-frame coordinates (empty if it has no manifest
+    or no boxes)."""
+    for entry in _manifest(path).get("frames", []):
         if Path(entry.get("path", "")).name == path.name:
             return {cid: (b[0], b[1], b[2], b[3]) for cid, b in (entry.get("boxes") or {}).items() if len(b) == 4}
     return {}
 
 
-def clip_frames(clip: Path, count: int) -> tuple[list[np.ndarray], list[dict[str, Box]]]:
-    """``count`` frames of a clip in memory, with each frame's figure boxes (for checks that keep no files)."""
+def frame_graded(path: Path) -> bool:
+    """Whether a sampled frame comes from a colour-graded copy (see ``grading.copy_sidecar``)."""
+    return bool(_manifest(path).get("graded"))
+
+
+def frame_light(path: Path) -> dict[str, Any] | None:
+    """How the renderer of the frame's clip lights its figures (its side file's ``figure_light``), if it said."""
+    light = _manifest(path).get("figure_light")
+    return light if isinstance(light, dict) else None
+
+
+def load_view(path: Path) -> View:
+    """A sampled frame as the gates judge it (see ``View``)."""
+    manifest = _manifest(path)
+    bands = manifest.get("bands") or (0.0, 0.0)
+    coded = (manifest.get("mattes") or {}).get(path.name) or {}
+    mattes = {cid: m for cid, text in coded.items() if (m := decode_matte(text)) is not None}
+    raw = (manifest.get("extents") or {}).get(path.name) or {}
+    extents = {cid: (e[0], e[1], e[2], e[3]) for cid, e in raw.items() if isinstance(e, list) and len(e) == 4}
+    top, bottom = float(bands[0]), float(bands[1])
+    return View(*without_bands(load_frame(path), frame_boxes(path), (top, bottom), mattes, extents))
+
+
+def clip_views(clip: Path, count: int) -> list[View]:
+    """``count`` frames of a clip in memory as the gates judge them (``load_view``), for checks that keep no
+    files."""
     info = probe(clip)
     times = sample_times(info.duration_s, count)
-    tracks: dict[str, Track] = load_tracks(clip)
-    fractions = [t / info.duration_s if info.duration_s > 0 else 0.0 for t in times]
-    return read_frames(clip, times), [boxes_at(tracks, f) for f in fractions]
+    notes = load_sidecar(clip)
+    tracks, mattes, extents = parse_tracks(notes), parse_mattes(notes), parse_extents(notes)
+    bands = caption_bands(notes)
+    views = []
+    for frame, time_s in zip(read_frames(clip, times), times, strict=True):
+        fraction = time_s / info.duration_s if info.duration_s > 0 else 0.0
+        coded = mattes_at(mattes, fraction)
+        decoded = {cid: m for cid, text in coded.items() if (m := decode_matte(text)) is not None}
+        boxes = boxes_at(tracks, fraction)
+        views.append(View(*without_bands(frame, boxes, bands, decoded, boxes_at(extents, fraction))))
+    return views
+
+
+def clip_frames(clip: Path, count: int) -> tuple[list[np.ndarray], list[dict[str, Box]]]:
+    """``count`` frames of a clip in memory (the picture between its caption bands), with each frame's figure
+    boxes."""
+    views = clip_views(clip, count)
+    return [v.pixels for v in views], [v.boxes for v in views]
+
+
+def silhouettes(boxes: Sequence[dict[str, Box]], mattes: Sequence[dict[str, Matte]]) -> list[list[Shape]]:
+    """Per frame, every figure as what hides the set: its box, with its matte where there is one."""
+    return [
+        [Silhouette(box, frame_mattes.get(cid)) for cid, box in frame_boxes.items()]
+        for frame_boxes, frame_mattes in zip(boxes, mattes, strict=True)
+    ]
 
 
 def boxes_list(boxes: Sequence[dict[str, Box]]) -> list[list[Box]]:

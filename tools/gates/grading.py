@@ -10,16 +10,18 @@ every pixel of every frame into a new file (it clips at black and white; the ori
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from backends.media import probe, run_ffmpeg
 from domain.errors import ToolError
-from domain.files import atomic_path
-from tools.gates.boxes import Box, background_mask, sidecar_path
+from domain.files import atomic_path, write_json
+from tools.gates.boxes import Shape, background_mask, sidecar_path
 from tools.gates.lighting import kelvin_to_rgb, neutral_means
 
 _LUMA = np.array([0.299, 0.587, 0.114])
@@ -28,7 +30,7 @@ Offset = tuple[float, float, float]
 
 
 def grade_gains(
-    frames: Sequence[np.ndarray], target_k: float, excludes: Sequence[Sequence[Box]] | None = None
+    frames: Sequence[np.ndarray], target_k: float, excludes: Sequence[Sequence[Shape]] | None = None
 ) -> tuple[float, float, float]:
     """Per-channel gains that turn the frames' light into light of ``target_k``, brightness preserved."""
     excludes = excludes or [() for _ in frames]
@@ -43,7 +45,7 @@ def grade_gains(
     return (r, g, b)
 
 
-def set_statistics(frames: Sequence[np.ndarray], excludes: Sequence[Sequence[Box]]) -> tuple[np.ndarray, np.ndarray]:
+def set_statistics(frames: Sequence[np.ndarray], excludes: Sequence[Sequence[Shape]]) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and standard deviation of the set's pixels (figures left out) over the frames."""
     pixels = [f[background_mask(f.shape, e)] for f, e in zip(frames, excludes, strict=True)]
     found = np.concatenate([p for p in pixels if len(p)] or [f.reshape(-1, 3) for f in frames]).astype(np.float64)
@@ -52,9 +54,9 @@ def set_statistics(frames: Sequence[np.ndarray], excludes: Sequence[Sequence[Box
 
 def match_statistics(
     frames: Sequence[np.ndarray],
-    excludes: Sequence[Sequence[Box]],
+    excludes: Sequence[Sequence[Shape]],
     references: Sequence[np.ndarray],
-    reference_excludes: Sequence[Sequence[Box]],
+    reference_excludes: Sequence[Sequence[Shape]],
 ) -> tuple[Scale, Offset]:
     """Scale and offset per channel that give the frames' set the approved frames' mean and spread."""
     mean, spread = set_statistics(frames, excludes)
@@ -80,12 +82,24 @@ def apply_grade(clip: Path, scale: Scale, target: Path, *, offset: Offset = (0.0
         args += ["-crf", str(crf), "-movflags", "+faststart"]
         args += ["-c:a", "copy"] if info.audio_codec else ["-an"]
         run_ffmpeg([*args, "-f", "mp4", str(tmp)], what=f"colour grading {clip.name}")
-    copy_sidecar(clip, target)
+    copy_sidecar(clip, target, graded={"from": clip.name, "gains": list(scale), "offsets": list(offset)})
     return target
 
 
-def copy_sidecar(source: Path, target: Path) -> None:
-    """A corrected clip keeps its figure boxes: grading and rescaling do not move anyone."""
+def copy_sidecar(source: Path, target: Path, *, graded: dict[str, Any] | None = None) -> None:
+    """A corrected clip keeps its figure boxes: grading and rescaling do not move anyone. A colour-graded copy
+    says so (``graded``): its colours are a correction's approximation, not the location's or the characters'."""
     side = sidecar_path(source)
-    if side is not None:
+    if side is None:
+        return
+    if graded is None:
         shutil.copyfile(side, target.with_name(target.name + ".json"))
+        return
+    try:
+        data = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        shutil.copyfile(side, target.with_name(target.name + ".json"))
+        return
+    write_json(target.with_name(target.name + ".json"), {**data, "graded": graded})

@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 
 from domain.production import GateResult
-from tools.gates.boxes import Box, background_mask, shrink
+from tools.gates.boxes import Shape, background_mask, shrink
 
 K_MIN, K_MAX = 2000.0, 12000.0
 
@@ -51,7 +51,7 @@ def rb_to_kelvin(red_over_blue: float) -> float:
     return float(np.interp(np.log(max(red_over_blue, 1e-6)), log_ratio, kelvins))
 
 
-def neutral_means(frame: np.ndarray, exclude: Sequence[Box] = ()) -> np.ndarray | None:
+def neutral_means(frame: np.ndarray, exclude: Sequence[Shape] = ()) -> np.ndarray | None:
     """Mean RGB of the bright-ish, unclipped pixels outside ``exclude`` (the light as the set reflects it).
 
     Measured on a copy shrunk to at most 256 pixels a side: an average does not need every pixel.
@@ -68,7 +68,7 @@ def neutral_means(frame: np.ndarray, exclude: Sequence[Box] = ()) -> np.ndarray 
     return pixels[bright].mean(axis=0)
 
 
-def estimate_kelvin(frame: np.ndarray, exclude: Sequence[Box] = ()) -> float | None:
+def estimate_kelvin(frame: np.ndarray, exclude: Sequence[Shape] = ()) -> float | None:
     """The colour temperature a frame was lit with, or None for a frame with nothing usable (black, clipped)."""
     means = neutral_means(frame, exclude)
     if means is None or means[2] < 1.0:
@@ -76,7 +76,7 @@ def estimate_kelvin(frame: np.ndarray, exclude: Sequence[Box] = ()) -> float | N
     return rb_to_kelvin(float(means[0] / means[2]))
 
 
-def clip_kelvin(frames: Sequence[np.ndarray], excludes: Sequence[Sequence[Box]] | None = None) -> float | None:
+def clip_kelvin(frames: Sequence[np.ndarray], excludes: Sequence[Sequence[Shape]] | None = None) -> float | None:
     """Median estimate over a clip's sampled frames (one odd frame does not move it)."""
     excludes = excludes or [() for _ in frames]
     found = [k for k in (estimate_kelvin(f, e) for f, e in zip(frames, excludes, strict=True)) if k is not None]
@@ -91,11 +91,15 @@ def lighting_gate(
     similarity: float | None,
     similarity_threshold: float,
     location_id: str = "",
+    set_in_view: bool = True,
 ) -> GateResult:
     """Pass when the light is within ``threshold_k`` of the target and (if the location has approved frames)
     the frames look like them; ``score`` is the kelvin distance, ``details`` holds both measurements.
-    Without a target (no scene bible) only the likeness is judged; an unmeasurable frame (black) fails."""
-    if target_k is None:
+    Without a target (no scene bible) only the likeness is judged; an unmeasurable frame (black) fails, but
+    frames that show no set at all (``set_in_view`` False) have no temperature to judge."""
+    if measured_k is None and not set_in_view:
+        delta = 0.0
+    elif target_k is None:
         delta = 0.0 if measured_k is not None else float("inf")
     else:
         delta = abs(measured_k - target_k) if measured_k is not None else float("inf")
@@ -115,5 +119,6 @@ def lighting_gate(
             "similarity_threshold": similarity_threshold,
             "failed": failed,
             "location_id": location_id,
+            "set_in_view": set_in_view,
         },
     )
