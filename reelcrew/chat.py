@@ -11,9 +11,9 @@ Offline (the rules policy) a note must be one of the forms in ``reelcrew.chat_co
 them); with ``[llm.agents.director] policy = "llm"`` an LLM takes free-form notes with the same tools.
 
 Everything is kept with the production: ``OUT/chat/history.jsonl`` has every note, its tool calls, the plan and
-the outcome; ``OUT/chat/undo/NNN.json`` the storyboard before applied change NNN. ``undo`` restores the storyboard
-before the last change still in effect and redoes the shots it differs in: their old clips are in the cache, so
-an undo costs nothing.
+the outcome; ``OUT/chat/undo/NNN.json`` the storyboard before applied change NNN and the records of the shots it
+redid. ``undo`` restores that storyboard and puts those records back (their approved clips are still in OUT), so
+an undo costs nothing; a shot whose old clip is gone is generated again (the cache serves it where it can).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from domain.bibles import CharacterBible, SceneBible
 from domain.decisions import AgentName, PolicyName
 from domain.errors import ConfigError, ReelcrewError
 from domain.files import write_json, write_text
-from domain.production import GenerationRequest
+from domain.production import GenerationRequest, ShotRecord
 from domain.settings import Config
 from domain.storyboard import Storyboard
 from reelcrew.chat_commands import (
@@ -56,6 +56,7 @@ from tools.clip_cache import ClipCache, cache_key
 from tools.context import ProjectState, ToolContext
 from tools.prompt_composer import NEGATIVE, compose
 from tools.registry import get_tool
+from tools.router import reference_images
 from tools.routing import route
 
 if TYPE_CHECKING:
@@ -177,6 +178,7 @@ def first_request(board: Storyboard, shot_id: str, inputs: ShotInputs, config: C
         resolution=entry.resolution_for(run.width, run.height),
         width=run.width,
         height=run.height,
+        reference_frames=reference_images(board, shot, entry),
     )
 
 
@@ -220,8 +222,24 @@ class HistoryEntry(BaseModel):
     plan: Plan
     applied: bool = False
     outcome: dict[str, Any] | None = None
-    undo_file: str | None = Field(default=None, description="the storyboard before this change, relative to OUT")
+    undo_file: str | None = Field(
+        default=None,
+        description="the UndoPoint before this change (storyboard, records of redone shots), relative to OUT",
+    )
     undoes: int | None = Field(default=None, description="for an undo: the entry it took back")
+
+
+class UndoPoint(BaseModel):
+    """What a change replaced: the whole storyboard, and the records of the shots it redid. Putting the records
+    back is what makes an undo free: the old clips were approved once and need no second generation or check."""
+
+    storyboard: Storyboard
+    records: dict[str, ShotRecord] = Field(default_factory=dict)
+
+    def restorable(self, shot_ids: Iterable[str]) -> dict[str, ShotRecord]:
+        """The records among ``shot_ids`` that can come back as they were: approved, with their clip on disk."""
+        found = {i: self.records[i] for i in shot_ids if i in self.records}
+        return {i: r for i, r in found.items() if r.status == "approved" and Path(r.final_clip).is_file()}
 
 
 class ChatHistory:
@@ -244,13 +262,13 @@ class ChatHistory:
         lines = [e.model_dump_json() for e in self.entries()] + [entry.model_dump_json()]
         write_text(self.path, "\n".join(lines) + "\n")
 
-    def save_before(self, n: int, board: Storyboard) -> str:
+    def save_before(self, n: int, board: Storyboard, records: dict[str, ShotRecord] | None = None) -> str:
         relative = f"{CHAT_DIR}/undo/{n:03d}.json"
-        write_json(self.out / relative, board)
+        write_json(self.out / relative, UndoPoint(storyboard=board, records=records or {}))
         return relative
 
-    def load(self, relative: str) -> Storyboard:
-        return Storyboard.model_validate_json((self.out / relative).read_text(encoding="utf-8"))
+    def load(self, relative: str) -> UndoPoint:
+        return UndoPoint.model_validate_json((self.out / relative).read_text(encoding="utf-8"))
 
     def in_effect(self) -> list[HistoryEntry]:
         """Applied changes not yet undone, oldest first: the undo stack."""
@@ -279,6 +297,7 @@ class Proposal:
     after: Storyboard
     undoes: int | None = None
     keep: bool = True  # False for help and history, which are not kept in the history
+    restore: dict[str, ShotRecord] = field(default_factory=dict)  # an undo: records put back, not regenerated
 
 
 class DirectorAnswer(BaseModel):
@@ -384,10 +403,16 @@ class ChatSession:
             return Proposal(note, "rules", Plan(kind="answer", reply="Nothing to undo."), before, before)
         last = stack[-1]
         assert last.undo_file is not None
-        after = self.history.load(last.undo_file)
-        reply = f"Undo note {last.n} ({last.note!r}): restore the storyboard from before it."
-        plan = self._plan("undo", reply, [], before, after)
-        return Proposal(note, "rules", plan, before, after, undoes=last.n)
+        point = self.history.load(last.undo_file)
+        reply = f"Undo note {last.n} ({last.note!r}): restore the storyboard and the clips from before it."
+        plan = self._plan("undo", reply, [], before, point.storyboard)
+        restore = point.restorable(plan.redo)
+        shots = [
+            s.model_copy(update={"cached": True, "est_cost_usd": 0.0}) if s.shot_id in restore else s
+            for s in plan.shots
+        ]
+        plan = plan.model_copy(update={"shots": shots, "total_usd": round(sum(s.est_cost_usd for s in shots), 4)})
+        return Proposal(note, "rules", plan, before, point.storyboard, undoes=last.n, restore=restore)
 
     def _plan(
         self,
@@ -429,7 +454,10 @@ class ChatSession:
         from reelcrew import runner
 
         n = self.history.next_number()
-        undo_file = self.history.save_before(n, proposal.before)
+        current = runner.load_production(self.out).records
+        undo_file = self.history.save_before(
+            n, proposal.before, {i: current[i] for i in proposal.plan.redo if i in current}
+        )
         entry = HistoryEntry(
             n=n,
             at=self.clock().isoformat(),
@@ -441,7 +469,9 @@ class ChatSession:
             undoes=proposal.undoes,
         )
         try:
-            outcome = runner.redo(self.out, proposal.after, proposal.plan.redo, listener=listener)
+            outcome = runner.redo(
+                self.out, proposal.after, proposal.plan.redo, restore=proposal.restore, listener=listener
+            )
         except Exception as exc:
             self.history.append(entry.model_copy(update={"outcome": {"status": "failed", "message": str(exc)}}))
             raise

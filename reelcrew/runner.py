@@ -8,7 +8,7 @@ the same thread, so a crash, a budget stop or a review pause all end the same wa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -142,11 +142,17 @@ def load_production(out: Path | str) -> ProductionView:
 
 
 def redo(
-    out: Path | str, storyboard: Storyboard, shots: Sequence[str], *, listener: Listener | None = None
+    out: Path | str,
+    storyboard: Storyboard,
+    shots: Sequence[str],
+    *,
+    restore: Mapping[str, ShotRecord] | None = None,
+    listener: Listener | None = None,
 ) -> RunOutcome:
     """Adopt an edited storyboard and redo exactly ``shots``: they regenerate (the cache serves any clip that was
     made before with the same inputs), pass the gates again, and their episodes are mixed and exported again.
-    Every other shot keeps its approved clip; untouched episodes keep their cut."""
+    A shot in ``restore`` (an undo) takes that record back as it was instead of generating. Every other shot keeps
+    its approved clip; untouched episodes keep their cut."""
     out = Path(out)
     spec = _spec(out)
     settings = _settings(spec)
@@ -161,7 +167,9 @@ def redo(
         episodes = {s.episode for s in storyboard.shots() if s.id in redo_ids} | {int(k[1:3]) for k in removed}
         records: dict[str, ShotRecord | None] = dict.fromkeys(removed)
         for shot in storyboard.shots():
-            if shot.id in redo_ids or shot.id not in old:
+            if restore and shot.id in restore:
+                records[shot.id] = restore[shot.id]
+            elif shot.id in redo_ids or shot.id not in old:
                 records[shot.id] = ShotRecord(shot_id=shot.id)
         progress = {n: p.model_copy() for n, p in (values.get("progress") or {}).items()}
         for number in episodes:

@@ -7,9 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from backends.catalog import ModelCatalog
+from backends.catalog import ModelCatalog, ModelEntry
 from backends.executor import ShotExecutor, make_executor
 from domain.production import GenerationRequest, GenerationResult
+from domain.shot import Shot
 from domain.storyboard import Storyboard
 from tools.budget import BudgetLedger
 from tools.clip_cache import ClipCache, cache_key
@@ -93,21 +94,28 @@ def compose_prompt(ctx: ToolContext, args: ComposePromptArgs) -> ComposedPrompt:
     when the model accepts them. Respects the model's prompt length limit."""
     board = _storyboard(ctx)
     shot = board.shot(args.shot_id)
-    context = board.context_for(shot)
     entry = catalog(ctx).get(args.model)
-    prompt = compose(shot, context, max_chars=entry.max_prompt_chars, correction=args.correction)
+    prompt = compose(shot, board.context_for(shot), max_chars=entry.max_prompt_chars, correction=args.correction)
+    refs = reference_images(board, shot, entry)
+    return ComposedPrompt(prompt=prompt, negative_prompt=NEGATIVE, reference_frames=refs, chars=len(prompt))
+
+
+def reference_images(board: Storyboard, shot: Shot, entry: ModelEntry) -> list[str]:
+    """The approved frames that go with a shot's request as images: each character's first reference of the look
+    in force (a reference from another outfit would undo a wardrobe change) and the location's first approved
+    frame. They are part of the clip's cache key, so whoever predicts a cache hit must pick them the same way."""
+    # Only a true reference-image mode takes other shots' frames; a first-frame (image-to-video) model would open
+    # this shot on another shot's picture, so it gets the bible text alone.
+    if entry.reference_role != "reference_image":
+        return []
     refs: list[str] = []
     for character_id in shot.characters:
         bible = board.bibles.characters.get(character_id)
         if bible:
-            look = bible.outfit_for(shot.scene_id)  # a reference from another outfit would undo a wardrobe change
+            look = bible.outfit_for(shot.scene_id)
             refs += [r.path for r in bible.reference_frames if bible.outfit_for(r.shot_id[:8]) == look][:1]
-    refs += [ref.path for ref in context.location.approved_frames[:1]]
-    # Only a true reference-image mode takes other shots' frames; a first-frame (image-to-video) model would open
-    # this shot on another shot's picture, so it gets the bible text alone.
-    usable = entry.reference_role == "reference_image"
-    refs = [r for r in dict.fromkeys(refs) if Path(r).is_file()][: entry.max_reference_images] if usable else []
-    return ComposedPrompt(prompt=prompt, negative_prompt=NEGATIVE, reference_frames=refs, chars=len(prompt))
+    refs += [ref.path for ref in board.context_for(shot).location.approved_frames[:1]]
+    return [r for r in dict.fromkeys(refs) if Path(r).is_file()][: entry.max_reference_images]
 
 
 class EstimateCostArgs(BaseModel):

@@ -4,7 +4,6 @@ undo, and a chat session on a small produced production that redoes exactly the 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -330,7 +329,7 @@ def test_history_keeps_every_note_and_undo_walks_back_the_applied_ones(tmp_path:
 
     assert [e.note for e in history.entries()] == ["a", "b, declined", "c", "undo"]
     assert [e.n for e in history.in_effect()] == [1]
-    assert history.load(saved) == board() and saved == "chat/undo/001.json"
+    assert history.load(saved).storyboard == board() and saved == "chat/undo/001.json"
     assert (tmp_path / "chat" / "history.jsonl").read_text().count("\n") == 4
     assert not list((tmp_path / "chat").glob(".*"))  # atomic writes leave no temp files behind
 
@@ -360,27 +359,22 @@ SMALL: dict[str, dict[str, Any]] = {
     "run": {"width": 144, "height": 256, "workers": 2},
     "export": {"width": 144, "height": 256},
     "audio": {"music": False},
-    "gates": {"character_threshold": {"offline": 0.6}},  # previz figures at 144x256: keep the run free of retries
+    # previz figures at 144x256, and a new look locked from its first take: keep the run free of retries
+    "gates": {"character_threshold": {"offline": 0.6}, "confirm_new_looks": False},
 }
 
 
-@pytest.fixture(scope="module")
-def produced(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("chat")
-    script = root / "rain.fountain"
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """A small production made for each test: every test starts from the same finished state (same seed), and a
+    production's records name its own files, so each test gets its own rather than a copy of another's."""
+    script = tmp_path / "rain.fountain"
     script.write_text(SCRIPT, encoding="utf-8")
+    target = tmp_path / "out"
     outcome = runner.produce(
-        [script], root / "base", run=SMALL["run"], export=SMALL["export"], audio=SMALL["audio"], gates=SMALL["gates"]
+        [script], target, run=SMALL["run"], export=SMALL["export"], audio=SMALL["audio"], gates=SMALL["gates"]
     )
     assert outcome.status == "complete", outcome.message
-    return root / "base"
-
-
-@pytest.fixture
-def out(produced: Path, tmp_path: Path) -> Path:
-    """A copy of the produced production per test, so every test starts from the same finished state."""
-    target = tmp_path / "out"
-    shutil.copytree(produced, target)
     return target
 
 
