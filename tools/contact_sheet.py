@@ -143,6 +143,9 @@ def _size(font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> float:
 
 
 def _fit(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float) -> str:
+    """One line of ``text`` that fits ``width``: line breaks (a speech over several lines) fold into spaces,
+    since a panel row holds one line and Pillow cannot measure a multi-line string."""
+    text = " ".join(text.split())
     if font.getlength(text) <= width:
         return text
     while text and font.getlength(text + "…") > width:

@@ -110,3 +110,15 @@ def test_generated_clips_are_shown_by_their_first_frame(tmp_path: Path) -> None:
     assert np.abs(generated - first_frame).mean() < 6
     placeholder = sheet[top : top + 256, 24 : 24 + 144]
     assert placeholder.mean() > 90 and placeholder.std() > 10
+
+
+def test_a_speech_over_several_lines_is_drawn_on_one_row(tmp_path: Path) -> None:
+    board = make_board()
+    shot = board.shots()[0]
+    shot.dialogue = [DialogueLine(character="mara", text="I waited all night.\nYou never came.")]
+    shot.description = "Mara turns.\nShe leaves."
+
+    html_path, png_path = write_contact_sheet(board, {}, tmp_path / "out")
+
+    assert Image.open(png_path).size[0] > 0
+    assert "You never came." in html_path.read_text(encoding="utf-8")
