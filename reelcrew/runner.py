@@ -7,6 +7,7 @@ the same thread, so a crash, a budget stop or a review pause all end the same wa
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from domain.errors import BudgetExceeded, ConfigError
 from domain.files import write_json
+from domain.loader import load_script
 from domain.production import ShotRecord
 from domain.storyboard import Storyboard
 from graph.build import build_graph
@@ -70,6 +72,7 @@ def produce(
     ``overrides`` are config sections merged over the file and the environment, e.g. ``run={"quality": "draft"}``.
     """
     out = Path(out)
+    load_script(list(scripts))  # a broken script stops here, before anything is written to OUT
     spec = RunSpec(
         scripts=[str(Path(s).resolve()) for s in scripts],
         config_file=str(config_file.resolve()) if config_file else None,
@@ -193,8 +196,7 @@ def _thread(spec: RunSpec) -> dict[str, Any]:
 def storyboard(scripts: Sequence[Path | str] | Path | str, out: Path | str | None = None) -> Storyboard:
     """Script → bibles → storyboard, offline, through the same graph (it stops after planning)."""
     paths = [scripts] if isinstance(scripts, str | Path) else list(scripts)
-    import tempfile
-
+    load_script(paths)  # a broken script stops here, before anything is written to OUT
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(out) if out is not None else Path(tmp)
         settings = load_settings(checkpoint={"backend": "memory"})
