@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 
 Quality = Literal["draft", "standard", "premium"]
 PolicyKind = Literal["rules", "llm"]
@@ -143,6 +143,11 @@ class GateSettings(BaseModel):
 class EmbedderSettings(BaseModel):
     open_clip_model: str = "ViT-B-32"
     open_clip_pretrained: str = Field(default="", description="a pretrained tag or a local checkpoint path")
+    random_weights: bool = Field(
+        default=False,
+        description="let open_clip run with no pretrained weights (random features): for timing and plumbing only, "
+        "never for judging continuity",
+    )
     device: str = "cpu"
     batch_size: int = 16
 
@@ -226,3 +231,18 @@ class Config(BaseModel):
     store: StoreSettings = Field(default_factory=StoreSettings)
     checkpoint: CheckpointSettings = Field(default_factory=CheckpointSettings)
     executor: ExecutorSettings = Field(default_factory=ExecutorSettings)
+
+    @model_validator(mode="after")
+    def _open_clip_has_weights(self) -> Config:
+        """An open_clip gate with random weights passes and fails shots at random: refuse it before a run starts."""
+        if (
+            self.gates.embedder == "open_clip"
+            and not self.embedder.open_clip_pretrained
+            and not self.embedder.random_weights
+        ):
+            raise ValueError(
+                "gates.embedder = 'open_clip' needs embedder.open_clip_pretrained: a pretrained tag already in the "
+                "local open_clip cache, or a local checkpoint file (nothing is downloaded at run time); "
+                "or use gates.embedder = 'offline'"
+            )
+        return self

@@ -63,7 +63,12 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     except ValidationError as exc:
         where = f"{path}" if path else "configuration"
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+            ": ".join(
+                part
+                for part in (".".join(str(p) for p in err["loc"]), err["msg"].removeprefix("Value error, "))
+                if part
+            )
+            for err in exc.errors(include_url=False)
         )
         raise ConfigError(f"{where}: {problems}") from None
     except (OSError, ValueError) as exc:

@@ -116,3 +116,16 @@ def test_make_embedder_follows_the_gate_settings() -> None:
     made = make_embedder(GateSettings(embedder="open_clip"), EmbedderSettings(open_clip_model="ViT-B-32", batch_size=4))
     assert isinstance(made, OpenClipEmbedder)
     assert made.kind == "open_clip" and made.batch_size == 4 and made.name == "open_clip-ViT-B-32-random"
+
+
+def test_an_open_clip_gate_without_weights_is_refused_before_a_run(tmp_path: Path) -> None:
+    from domain.errors import ConfigError
+    from reelcrew.config import load_settings
+
+    with pytest.raises(ConfigError, match="open_clip_pretrained"):
+        load_settings(gates={"embedder": "open_clip"})
+    checkpoint = tmp_path / "weights.pt"
+    settings = load_settings(gates={"embedder": "open_clip"}, embedder={"open_clip_pretrained": str(checkpoint)})
+    assert settings.embedder.open_clip_pretrained == str(checkpoint)
+    timing = load_settings(gates={"embedder": "open_clip"}, embedder={"random_weights": True})
+    assert make_embedder(timing.gates, timing.embedder).name.endswith("-random")
