@@ -20,6 +20,9 @@ Where the spec leaves room, the choices are the ones that keep a short-drama scr
   lowercase letters outside its ``(extension)``;
 - a name in a script without letter case (Chinese, Japanese, ...) needs the ``@`` the spec provides, or every
   two-line action paragraph would read as a speech;
+- a standalone upper-case ``FADE OUT.``, ``FADE TO BLACK.``, ``CUT TO BLACK.`` (the list is data:
+  ``transition_terms.toml``) is a transition although it does not end in ``TO:``: writers type it without the
+  ``>``, and read as action it would give the last shot "FADE OUT." as its action and the cut no fade;
 - ``(CONT'D)`` is dropped from extensions: it carries no meaning once the script is split into shots;
 - a title page needs at least one standard key (Title, Author, ...), so a script opening on "He reads:" keeps
   that line;
@@ -29,13 +32,19 @@ Where the spec leaves room, the choices are the ones that keep a short-drama scr
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import NamedTuple
 
 from domain.screenplay import ElementType, ParsedScript, ScriptElement
 
-__all__ = ["Run", "emphasis_runs", "is_all_caps", "is_scene_heading", "parse_fountain", "plain_text", "split_cue"]
+__all__ = [
+    "Run", "emphasis_runs", "is_all_caps", "is_known_transition", "is_scene_heading", "parse_fountain", "plain_text",
+    "split_cue",
+]  # fmt: skip
 
 # --- line patterns ------------------------------------------------------------------------------------------------
 
@@ -127,6 +136,23 @@ def is_all_caps(text: str) -> bool:
     """Upper case with at least one cased letter. Scripts without case (Chinese, Japanese, ...) never are, which
     is why the spec makes such names use a forced ``@`` cue."""
     return any(char.isupper() for char in text) and not any(char.islower() for char in text)
+
+
+@cache
+def _transition_terms() -> dict[str, frozenset[str]]:
+    data = tomllib.loads(Path(__file__).with_name("transition_terms.toml").read_text(encoding="utf-8"))
+    return {key: frozenset(" ".join(term.upper().split()) for term in data[key]) for key in data}
+
+
+def is_known_transition(line: str, *, plain_text_layout: bool = False) -> bool:
+    """True for a transition writers type bare, listed in ``transition_terms.toml``: ``FADE OUT.``, ``FADE OUT``,
+    ``CUT TO BLACK.``, ... Upper case only (``Fade out.`` is action); a final ``.`` or ``:`` is optional.
+    ``plain_text_layout`` adds the ones only the plain-text reader takes (``FADE IN:``)."""
+    if not is_all_caps(line):
+        return False
+    words = " ".join(line.strip().removesuffix(".").removesuffix(":").split())
+    terms = _transition_terms()
+    return words in terms["standalone"] or (plain_text_layout and words in terms["plain_text_only"])
 
 
 def split_cue(cue: str) -> tuple[str, str | None]:
@@ -370,7 +396,8 @@ class _BodyParser:
         if forced_heading or (opens_block and is_scene_heading(stripped)):
             self.heading(stripped[1:] if forced_heading else stripped, line, forced_heading)
             return index + 1
-        if opens_block and last_line and is_all_caps(stripped) and _TRANSITION_END.search(stripped):
+        standalone = opens_block and last_line
+        if standalone and is_all_caps(stripped) and (_TRANSITION_END.search(stripped) or is_known_transition(stripped)):
             self.add(ElementType.TRANSITION, stripped, line, line.notes)
             return index + 1
         cue = _read_cue(stripped) if opens_block and not last_line else None

@@ -16,7 +16,8 @@ How a line is read, in this order:
    15+ columns in with its first dialogue line at least 5 columns further left. The lines under it are its
    dialogue, ``(...)`` lines its parentheticals, until a blank line, a line back at the margin or the next cue.
 5. Transition: an upper-case line ending in ``TO:``, a known one (``FADE OUT.``, ``FADE IN:``, ``CUT TO
-   BLACK.``, ...), or in the indented layout any upper-case line 35+ columns in that ends in ``:`` or ``.``.
+   BLACK.``, ...: the list is ``transition_terms.toml``), or in the indented layout any upper-case line 35+
+   columns in that ends in ``:`` or ``.``.
    Other upper-case lines 15+ columns in that are not cues (``THE END``) are centered text.
 6. Everything else is action, a paragraph per blank-line-separated block.
 7. A title page is recognised only when the text before the first heading has a ``by`` / ``written by`` line:
@@ -38,7 +39,7 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import pairwise
 
-from domain.fountain import is_all_caps, is_scene_heading, split_cue
+from domain.fountain import is_all_caps, is_known_transition, is_scene_heading, split_cue
 from domain.screenplay import ElementType, ParsedScript, ScriptElement
 
 __all__ = ["parse_plaintext"]
@@ -48,18 +49,6 @@ _NOISE = re.compile(
     re.IGNORECASE,
 )
 _NUMBERED_HEADING = re.compile(r"^([0-9]+[A-Z]{0,2}\.?)\s+(.*?)(?:\s+(\1))?$")
-_KNOWN_TRANSITIONS = {
-    "FADE IN:",
-    "FADE OUT.",
-    "FADE OUT",
-    "FADE TO BLACK.",
-    "FADE TO BLACK",
-    "CUT TO BLACK.",
-    "CUT TO BLACK",
-    "SMASH TO BLACK.",
-    "INTERCUT WITH:",
-    "BACK TO SCENE:",
-}
 _CREDIT = re.compile(r"^(?:(?:an?\s+)?(?:original\s+)?(?:screenplay|teleplay|story|written)\s+)?by\b", re.IGNORECASE)
 
 _CUE_INDENT = 15
@@ -123,7 +112,7 @@ def _is_transition(line: _Line, margin: int, indented: bool) -> bool:
     text = line.text
     if not _is_upper(text):
         return False
-    if text.endswith("TO:") or text in _KNOWN_TRANSITIONS:
+    if text.endswith("TO:") or is_known_transition(text, plain_text_layout=True):
         return True
     return indented and line.indent - margin >= _TRANSITION_INDENT and text[-1] in ":."
 

@@ -7,6 +7,7 @@ the episode in ``tools.timeline``. Everything is written under OUT; everything e
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -52,6 +53,18 @@ def episode_timeline(ctx: ToolContext, board: EpisodeBoard) -> EpisodeTimeline:
 # --- synthesize_dialogue ---------------------------------------------------------------------------------------
 
 
+def frame_fitted_duration(required_s: float, fps: int) -> float:
+    """The duration to give a shot that must hold ``required_s`` seconds: whole frames, never fewer than needed.
+
+    The timeline (``tools.timeline.build_timeline``) cuts each shot at the frame nearest its running end, so a shot
+    of exactly N frames' length can lose one to rounding (or to float error) after a shot that ends between two
+    frames. A length over N frames by less than half a frame always gets at least N: this is N frames plus half a
+    millisecond, rounded up to the millisecond (``2.0436`` s at 24 fps -> 50 frames -> ``2.084`` s).
+    """
+    frames = math.ceil(required_s * fps - 1e-6)
+    return math.ceil(frames / fps * 1000 + 0.5) / 1000
+
+
 class SynthesizeDialogueArgs(BaseModel):
     shot_id: str = Field(description="the shot whose lines to voice, e.g. 'E01-S003-SH02'")
     fit_shot: bool = Field(
@@ -74,8 +87,9 @@ class SynthesizeDialogueResult(BaseModel):
 def synthesize_dialogue(ctx: ToolContext, args: SynthesizeDialogueArgs) -> SynthesizeDialogueResult:
     """Voice every line of dialogue in one shot, each in its speaker's voice from the character bible (the same
     character always gets the same voice). Returns each line's audio file and length. With fit_shot (default),
-    a shot too short for its lines plus natural pauses is lengthened, so later steps generate and cut it at the
-    right length. Lines already voiced are read from the cache at no cost. A shot without dialogue returns no lines.
+    a shot too short for its lines plus natural pauses is lengthened to whole frames, so later steps generate and
+    cut it at the right length. Lines already voiced are read from the cache at no cost. A shot without dialogue
+    returns no lines.
     """
     try:
         shot = _storyboard(ctx).shot(args.shot_id)
@@ -84,9 +98,10 @@ def synthesize_dialogue(ctx: ToolContext, args: SynthesizeDialogueArgs) -> Synth
     voiced = voice_shot(ctx, shot)
     before = shot.duration_s
     extended = False
-    if args.fit_shot and voiced.required_duration_s > before + 1e-6:
-        shot.duration_s = min(round(voiced.required_duration_s + 0.005, 2), MAX_SHOT_S)
-        extended = shot.duration_s > before
+    fitted = min(frame_fitted_duration(voiced.required_duration_s, ctx.config.run.fps), MAX_SHOT_S)
+    if args.fit_shot and voiced.lines and fitted > before:
+        shot.duration_s = fitted
+        extended = True
     return SynthesizeDialogueResult(
         shot_id=shot.id,
         lines=voiced.lines,

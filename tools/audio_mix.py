@@ -84,8 +84,9 @@ def mix_episode(ctx: ToolContext, board: EpisodeBoard, timeline: EpisodeTimeline
             voiced = voice_shot(ctx, shot)
             if voiced.required_duration_s > timeline.duration_s(slot) + 1e-3:
                 warnings.append(
-                    f"{shot.id}: its dialogue needs {voiced.required_duration_s:.2f} s but the shot lasts "
-                    f"{timeline.duration_s(slot):.2f} s; run synthesize_dialogue with fit_shot to lengthen it"
+                    f"{shot.id}: its dialogue needs {voiced.required_duration_s:.3f} s but the shot lasts "
+                    f"{timeline.duration_s(slot):.3f} s ({slot.frames} frames); run synthesize_dialogue with "
+                    "fit_shot to lengthen it"
                 )
             for line in voiced.lines:
                 samples = _levelled(read_wav(Path(line.path), rate), DIALOGUE_RMS_DB)

@@ -68,7 +68,8 @@ def shots_from_specs(
         chosen = sorted(set(spec.beat_indices))
         covered.update(chosen)
         lines = [line for i in chosen if (line := scene.beats[i].dialogue) is not None]
-        text = " ".join(scene.beats[i].text for i in chosen if scene.beats[i].dialogue is None)
+        # A transition beat (CUT TO:, FADE OUT.) is an edit, not something to film: its words stay out of the shot.
+        text = " ".join(b.text for i in chosen if (b := scene.beats[i]).dialogue is None and b.kind != "transition")
         readings = [planner.readings[i] for i in chosen]
         characters = spec.characters
         if characters is None:
