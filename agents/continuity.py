@@ -4,6 +4,14 @@ Rules policy, in the order the reference pipeline runs its gates: sample frames,
 characters, judge the light. A lighting failure is corrected (colour grade) and rechecked before anything is
 regenerated, and the corrected clip is judged again whole, since it is the one that would be approved. On
 approval, the shot's frames join the location's approved pool and characters without a reference get one.
+
+LLM policy (``check`` only): the model checks the clip through the measuring tools (which frames, which
+characters, whether to colour-grade before a regeneration) and answers which clip it judged, what the gates
+measured on it and how to word the correction. The gates returned are never its opinion: the clip it names (the
+generated one, or a graded copy ``correct_color_grade`` made of it) is measured again with the storyboard's own
+arguments, and an answer that disagrees with that measurement, or names any other clip, falls back to the rules
+(logged). Approval and reference locking (``approve``, ``settle_references``) stay rules: they decide what every
+later shot is held to.
 """
 
 from __future__ import annotations
@@ -11,14 +19,45 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, Field
+
 from agents.base import Agent
 from domain.decisions import AgentName
 from domain.errors import ToolError
-from domain.production import GateResult, ShotContext, ShotRecord
+from domain.production import GateName, GateResult, ShotContext, ShotRecord
 from domain.shot import Shot
 from tools.continuity import frame_store, reference_look
 from tools.gates.frames import SampledFrame
 from tools.gates.tuning import views
+
+CHECK_TOOLS = ("sample_frames", "check_character_continuity", "check_lighting", "correct_color_grade")
+"""The tools the model checks a clip with: measuring and grading. ``embed_frames`` (approved frames join the
+location's pool) and ``lock_reference_frame`` change what later shots are held to, so only the rules call them."""
+
+
+class ClipVerdict(BaseModel):
+    """The answer of ``check_clip``: the clip judged, what the gates measured on it, and the correction."""
+
+    clip: str = Field(
+        description="the clip the verdict is about: the clip in the data, or the graded copy correct_color_grade "
+        "returned for it"
+    )
+    character_passed: bool = Field(description="whether check_character_continuity passed on that clip's frames")
+    lighting_passed: bool = Field(description="whether check_lighting passed on that clip's frames")
+    correction: str = Field(
+        default="",
+        max_length=600,
+        description="when a gate failed: what the next generation must change to match the bibles and reference "
+        "frames (hair, wardrobe, face, light), in one or two sentences; empty when both passed",
+    )
+
+
+class _ClipChecker(Agent):
+    """The Continuity agent as the model sees it while checking a clip: only ``CHECK_TOOLS`` are offered."""
+
+    name: ClassVar[AgentName] = "continuity"
+    tools: ClassVar[tuple[str, ...]] = CHECK_TOOLS
+    prompt: ClassVar[str] = "continuity.yaml"
 
 
 class ContinuityAgent(Agent):
@@ -35,7 +74,16 @@ class ContinuityAgent(Agent):
 
     def check(self, shot: Shot, clip: Path, context: ShotContext, attempt: int) -> list[GateResult]:
         """The character and lighting gates for one attempt's clip; a lighting result fixed by a colour
-        grade carries ``fixed="color_grade"`` and the graded clip in ``details["clip"]``."""
+        grade carries ``fixed="color_grade"`` and the graded clip in ``details["clip"]``.
+
+        With the LLM policy the model drives the checking tools and words the correction; the gates are still
+        measured (see the module docstring), and a failed gate carries the model's wording in
+        ``details["correction_note"]``."""
+        if self.policy != "llm":
+            return self._check_by_rules(shot, clip, context, attempt)
+        return self._check_by_llm(shot, clip, context, attempt)
+
+    def _check_by_rules(self, shot: Shot, clip: Path, context: ShotContext, attempt: int) -> list[GateResult]:
         frames = self._frames(shot, clip, attempt, context)
         character = self._character(shot, frames, context)
         lighting = self._lighting(shot, frames, context)
@@ -170,6 +218,87 @@ class ContinuityAgent(Agent):
                 records[shot.id] = record.model_copy(
                     update={"attempts": [*record.attempts[:-1], last.model_copy(update={"gates": gates})]}
                 )
+
+    # --------------------------------------------------------------------------------------- LLM policy
+
+    def _check_by_llm(self, shot: Shot, clip: Path, context: ShotContext, attempt: int) -> list[GateResult]:
+        """``check_clip`` by the model, guarded: every answer is measured again before it is believed."""
+        judged: list[tuple[ClipVerdict, list[GateResult]]] = []  # each answer and the gates measured for it
+
+        def rules() -> ClipVerdict:
+            gates = self._check_by_rules(shot, clip, context, attempt)
+            verdict = _verdict_of(clip, gates)
+            judged.append((verdict, gates))
+            return verdict
+
+        def check(answer: ClipVerdict) -> str | None:
+            if any(answer is verdict for verdict, _ in judged):
+                return None  # the rules' own answer (the model failed twice): measured already
+            found = self._answered_clip(answer.clip, shot, clip)
+            if isinstance(found, str):
+                return found
+            try:
+                gates = self._measure(shot, found[0], found[1], context, attempt)
+            except ToolError as exc:
+                return f"{answer.clip} could not be measured: {exc}"
+            judged.append((answer, gates))
+            return _contradiction(answer, gates)
+
+        inputs = {
+            "shot": shot.model_dump(mode="json"),
+            "clip": str(clip),
+            "attempt": attempt,
+            "characters": self._characters(shot, context),
+            "context": context.model_dump(mode="json"),
+        }
+        checker = _ClipChecker(self.ctx, self.policy)
+        verdict = checker.decide_checked("check_clip", inputs, ClipVerdict, rules, check, subject=shot.id)
+        gates = next(g for v, g in judged if v is verdict)
+        if not verdict.correction:
+            return gates
+        note = {"correction_note": verdict.correction}
+        return [g if g.passed else g.model_copy(update={"details": {**g.details, **note}}) for g in gates]
+
+    def _answered_clip(self, answered: str, shot: Shot, clip: Path) -> tuple[Path, dict[str, Any] | None] | str:
+        """The clip an answer names, and the colour grade that made it (None for the generated clip itself); or
+        why it cannot be the subject of this verdict. A graded copy counts only if ``correct_color_grade`` made
+        it from this clip for this shot (the decision log says so) and it is on disk."""
+        target = _resolved(self.ctx.out, answered)
+        if target == clip.resolve():
+            return clip, None
+        for decision in reversed(list(self.ctx.decisions.memory)):
+            if not (decision.agent == self.name and decision.tool == "correct_color_grade" and decision.ok):
+                continue
+            made, source = decision.result.get("clip"), decision.arguments.get("clip")
+            if not (isinstance(made, str) and isinstance(source, str)):
+                continue
+            if (
+                _resolved(self.ctx.out, made) == target
+                and _resolved(self.ctx.out, source) == clip.resolve()
+                and decision.arguments.get("shot_id") == shot.id
+            ):
+                if not target.is_file():
+                    return f"the graded clip {answered} is not on disk"
+                return target, decision.result
+        return f"{answered} is neither the clip checked ({clip}) nor a graded copy correct_color_grade made of it"
+
+    def _measure(
+        self, shot: Shot, clip: Path, grade: dict[str, Any] | None, context: ShotContext, attempt: int
+    ) -> list[GateResult]:
+        """The gates of ``clip`` measured with the storyboard's arguments (every character of the shot, the
+        location's light), whatever the model passed to its own calls; a graded copy that passes both is reported
+        as the rules report it (``fixed="color_grade"``, the copy in ``details["clip"]``)."""
+        frames = self._frames(shot, clip, attempt, context)
+        character = self._character(shot, frames, context)
+        lighting = self._lighting(shot, frames, context)
+        if grade is None:
+            return [character, lighting]
+        keys = ("clip", "method", "gains", "offsets", "measured_k_before", "measured_k_after")
+        correction = {k: grade[k] for k in keys if k in grade}
+        if character.passed and lighting.passed:
+            fixed = lighting.model_copy(update={"fixed": "color_grade", "details": {**lighting.details, **correction}})
+            return [character, fixed]
+        return [character, lighting.model_copy(update={"details": {**lighting.details, "correction": correction}})]
 
     # --------------------------------------------------------------------------------------- steps
 
@@ -332,6 +461,49 @@ class ContinuityAgent(Agent):
             update={"fixed": "color_grade", "details": {**lighting_after.details, **correction}}
         )
         return [character_after, fixed]
+
+
+def _resolved(out: Path, path: str) -> Path:
+    candidate = Path(path).expanduser()
+    return (candidate if candidate.is_absolute() else out / candidate).resolve()
+
+
+def _verdict_of(clip: Path, gates: list[GateResult]) -> ClipVerdict:
+    """The rules' gates as an answer of ``check_clip``."""
+    by_gate = {g.gate: g for g in gates}
+    fixed = next((str(g.details["clip"]) for g in gates if g.passed and g.details.get("clip")), str(clip))
+    return ClipVerdict(
+        clip=fixed, character_passed=by_gate["character"].passed, lighting_passed=by_gate["lighting"].passed
+    )
+
+
+def _contradiction(answer: ClipVerdict, gates: list[GateResult]) -> str | None:
+    """Where the answer disagrees with the measurement: a failed gate claimed as passed (never believed), or a
+    passed gate claimed as failed (a regeneration paid for nothing)."""
+    claims: tuple[tuple[GateName, bool], ...] = (
+        ("character", answer.character_passed),
+        ("lighting", answer.lighting_passed),
+    )
+    measured = {g.gate: g for g in gates}
+    for name, claimed in claims:
+        gate = measured[name]
+        if claimed and not gate.passed:
+            return f"claimed the {name} gate passed on {answer.clip}, but it measured {_measured(gate)}"
+        if gate.passed and not claimed:
+            return f"claimed the {name} gate failed on {answer.clip}, but it measured a pass"
+    return None
+
+
+def _measured(gate: GateResult) -> str:
+    if gate.gate == "character":
+        scores = gate.details.get("characters", {})
+        failing = gate.details.get("failing") or gate.details.get("unconfirmed") or []
+        who = ", ".join(f"{cid} {scores.get(cid)}" for cid in failing)
+        return f"{gate.reason or 'a failure'} ({who or 'no detail'}; threshold {gate.threshold:.2f})"
+    if gate.gate == "lighting":
+        measured, target = gate.details.get("measured_k"), gate.details.get("target_k")
+        return f"{gate.reason or 'a failure'} ({measured} K against {target} K)"
+    return gate.reason or "a failure"
 
 
 def _character_result(record: ShotRecord | None) -> GateResult | None:
