@@ -138,6 +138,9 @@ def correction_note(attempt: ShotAttempt) -> str:
         f"Attempt {attempt.attempt} failed the {', '.join(names) or 'quality'} gate{'s' if len(names) > 1 else ''}."
     ]
     for gate in failed:
+        worded = gate.details.get("correction_note")
+        if worded:  # the Continuity agent's LLM policy worded what to change; its measurements stand below it
+            lines.append(str(worded))
         if gate.gate == "character" and gate.reason == "unconfirmed_look":
             who = ", ".join(gate.details.get("unconfirmed", [])) or "a character"
             lines.append(

@@ -166,3 +166,16 @@ def test_an_llm_verdict_may_word_the_correction(tmp_path: Path) -> None:
     reply = {"action": "regenerate", "note": "Keep the warm 3000K practicals; no daylight."}
     ctx = ToolContext.create(Config(), tmp_path, **{"llm:qa": scripted(answer(reply))})
     assert QAAgent(ctx, policy="llm").verdict(record, 3) == ("regenerate", reply["note"])
+
+
+def test_the_continuity_agents_wording_reaches_the_next_prompt() -> None:
+    from agents.qa import correction_note
+
+    worded = "Lin's coat came out green: keep it charcoal, belted, collar up."
+    gate = DRIFT.model_copy(update={"details": {**DRIFT.details, "correction_note": worded}})
+    attempt = ShotAttempt(attempt=1, model="previz", prompt="p", seed=1, clip="c.mp4", gates=[gate])
+
+    note = correction_note(attempt)
+
+    assert worded in note and "Character drift" in note  # the wording, and the measurements under it
+    assert worded not in correction_note(attempt.model_copy(update={"gates": [DRIFT]}))
