@@ -106,7 +106,7 @@ class CharacterAgent(Agent):
             if location is None:
                 continue
             for edit in tighten_location(location, reasons):
-                self._edit("location", location_id, edit.field, edit.value, None, f"{why}: {edit.why}")
+                self._edit("location", location_id, edit.field, edit.value, edit.from_scene, f"{why}: {edit.why}")
         return self.ctx.project.storyboard.bibles
 
     def _edit(self, kind: str, bible_id: str, field: str, value: str, from_scene: str | None, reason: str) -> None:

@@ -6,7 +6,8 @@ one; ``approved`` once its shot passes) and ``reference`` (a character's locked 
 Ids are chosen by the caller and stable (a frame's path inside OUT), so re-running a step upserts instead of
 duplicating. Metadata is flat (Chroma's rule): character ids of a frame are a comma-separated string. Rows
 carry the shot type and its framing group, so a close-up is compared with close-ups, and how much of the set a
-frame shows, so a frame filled by a face is not taken as evidence of what a location looks like.
+frame shows, so a frame filled by a face is not taken as evidence of what a location looks like, and the time of
+day of the light it was shot under, so a location seen at night is not evidence of how it looks by day.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class FrameMeta(BaseModel):
     angle: str = Field(default="", description="camera angle (eye-level, low, dutch ...): where the set's horizon is")
     framing: str = Field(default="", description="framing group of the shot (face, chest, waist, body); '' unknown")
     set_share: float = Field(default=1.0, description="share of the frame showing the set, not the characters")
+    time_of_day: str = Field(
+        default="", description="the time of day of the location's light in the frame's scene, e.g. 'NIGHT'; '' unknown"
+    )
     approved: bool = False
     time_s: float = 0.0
 
@@ -128,11 +132,14 @@ class FrameStore:
         exclude_shot: str | None = None,
         min_set_share: float = 0.0,
         angle: str | None = None,
+        time_of_day: str | None = None,
     ) -> np.ndarray:
-        """Embeddings of the location's frames (approved ones by default; of one shot type, framing group or
-        camera angle if given), (n, dim); ``exclude_shot`` leaves out one shot's own frames (a shot is not
-        evidence for itself), and ``min_set_share`` frames that show too little of the set."""
-        where = _location_where(location_id, approved, shot_type, framing, exclude_shot, min_set_share, angle)
+        """Embeddings of the location's frames (approved ones by default; of one shot type, framing group,
+        camera angle or time of day's light if given), (n, dim); ``exclude_shot`` leaves out one shot's own frames
+        (a shot is not evidence for itself), and ``min_set_share`` frames that show too little of the set."""
+        where = _location_where(
+            location_id, approved, shot_type, framing, exclude_shot, min_set_share, angle, time_of_day
+        )
         return self.where(where)[1]
 
     def location_shots(
@@ -143,9 +150,11 @@ class FrameStore:
         angle: str | None = None,
         exclude_shot: str | None = None,
         min_set_share: float = 0.0,
+        time_of_day: str | None = None,
     ) -> dict[str, np.ndarray]:
-        """The location's approved frames grouped by shot: shot id → embeddings (n, dim)."""
-        where = _location_where(location_id, True, shot_type, None, exclude_shot, min_set_share, angle)
+        """The location's approved frames grouped by shot: shot id → embeddings (n, dim); with ``time_of_day``
+        only frames shot under that time of day's light."""
+        where = _location_where(location_id, True, shot_type, None, exclude_shot, min_set_share, angle, time_of_day)
         found = self.collection.get(where=where, include=["embeddings", "metadatas"])
         rows, shots = _rows(found), [str(m.get("shot", "")) for m in found["metadatas"] or []]
         return {shot: rows[[i for i, s in enumerate(shots) if s == shot]] for shot in dict.fromkeys(shots)}
@@ -158,9 +167,11 @@ class FrameStore:
         exclude_shot: str | None = None,
         min_set_share: float = 0.0,
         limit: int = 6,
+        time_of_day: str | None = None,
     ) -> list[str]:
-        """Image paths of up to ``limit`` approved frames of the location (what a colour grade matches)."""
-        where = _location_where(location_id, True, shot_type, None, exclude_shot, min_set_share)
+        """Image paths of up to ``limit`` approved frames of the location (what a colour grade matches); with
+        ``time_of_day`` only frames shot under that time of day's light."""
+        where = _location_where(location_id, True, shot_type, None, exclude_shot, min_set_share, None, time_of_day)
         found = self.collection.get(where=where, limit=limit, include=["metadatas"])
         return [str(m["path"]) for m in found["metadatas"] or [] if m.get("path")]
 
@@ -212,6 +223,7 @@ def _location_where(
     exclude_shot: str | None,
     min_set_share: float,
     angle: str | None = None,
+    time_of_day: str | None = None,
 ) -> dict[str, Any] | None:
     conditions: list[dict[str, Any]] = [{"kind": "frame"}, {"location": location_id}, {"approved": approved}]
     if shot_type:
@@ -224,6 +236,8 @@ def _location_where(
         conditions.append({"shot": {"$ne": exclude_shot}})
     if min_set_share > 0:
         conditions.append({"set_share": {"$gte": min_set_share}})
+    if time_of_day:
+        conditions.append({"time_of_day": time_of_day})
     return _and(conditions)
 
 

@@ -54,7 +54,8 @@ class Storyboard(BaseModel):
         raise KeyError(f"no episode {number} in the storyboard")
 
     def context_for(self, shot: Shot) -> ShotContext:
-        """The bible slice one shot needs: its characters' looks in this scene, and its location."""
+        """The bible slice one shot needs: its characters' looks in this scene, and its location as lit in this
+        scene (the light of the scene's time of day), so prompts, renderers and gates all see the same light."""
         looks = []
         for character_id in shot.characters:
             bible = self.bibles.characters.get(character_id)
@@ -69,7 +70,10 @@ class Storyboard(BaseModel):
                     outfit=bible.outfit_for(shot.scene_id),
                 )
             )
-        location = self.bibles.locations.get(shot.location_id) or SceneBible(
-            location_id=shot.location_id, name=shot.location_id.replace("-", " ").title()
+        place = self.bibles.locations.get(shot.location_id)
+        location = (
+            place.for_scene(shot.scene_id)
+            if place is not None
+            else SceneBible(location_id=shot.location_id, name=shot.location_id.replace("-", " ").title())
         )
         return ShotContext(characters=looks, location=location)

@@ -12,6 +12,9 @@ here, once, from what the writer wrote:
   from the emotions scored in their lines.
 - locations: INT/EXT and time of day give a base palette, words in the action (neon, candle, rain,
   fluorescent ...) add light and colour (``tools/data/lighting.yaml``), tension and romance pick a camera style.
+  A location seen at several times of day gets one light per time of day (``lighting_variants``): the same
+  kitchen at night and in the morning is lit differently. Its description is the first action there that is
+  not a character's introduction.
 
 What the script does not say gets a plain default and its field name in ``defaults``. Names are never invented:
 a character exists only if the script names them.
@@ -27,7 +30,16 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from domain.bibles import Appearance, Bibles, CharacterBible, Outfit, SceneBible, VoiceProfile
+from domain.bibles import (
+    LIGHTING_FIELDS,
+    Appearance,
+    Bibles,
+    CharacterBible,
+    LightingVariant,
+    Outfit,
+    SceneBible,
+    VoiceProfile,
+)
 from domain.screenplay import Beat, DialogueLine, Scene, Screenplay, slugify
 from tools import beats
 from tools.beats import load_yaml
@@ -73,6 +85,38 @@ _OBJECT_AFTER_HER = frozenset(
         "over",
         "toward",
         "towards",
+        "out",
+        "that",
+        "this",
+        "what",
+        "how",
+        "if",
+        "when",
+        "while",
+        "until",
+        "before",
+        "after",
+        "through",
+        "around",
+        "across",
+        "about",
+        "but",
+        "or",
+        "so",
+        "then",
+        "now",
+        "once",
+        "here",
+        "there",
+        "alone",
+        "closer",
+        "tight",
+        "tightly",
+        "gently",
+        "softly",
+        "firmly",
+        "hard",
+        "goodbye",
     ]
 )
 _DEPICTION = re.compile(
@@ -88,6 +132,19 @@ def is_depiction(text: str, start: int) -> bool:
     window = text[max(0, start - 48) : start]
     sentence_start = max(window.rfind(". "), window.rfind("! "), window.rfind("? "))
     return bool(_DEPICTION.search(window[sentence_start + 1 :] if sentence_start >= 0 else window))
+
+
+def _her_is_object(text: str, after: int, end: int) -> bool:
+    """'her' is an object ('holds the key out to her.', 'hugs her tight') unless a noun follows it ('her keys').
+
+    The next word decides: none (the clause or sentence ends: a comma, a full stop, a dash) or a function word
+    means an object. An object 'her' is someone else than the sentence's subject, so it must not vote for them.
+    """
+    following = text[after:end]
+    if re.match(r"\s*(?:[,;:.!?)\]\"”’]|—|–|\s-\s|$)", following):
+        return True
+    words = following.split()
+    return not words or words[0].lower().strip('.,;:!?"”’)') in _OBJECT_AFTER_HER
 
 
 def _words_pattern(words: list[str]) -> re.Pattern[str]:
@@ -429,10 +486,7 @@ class ScriptIndex:
                     if referent:
                         self.people[referent].votes[gender] += 1
                     continue
-                after = text[match.end() : match.end() + 12].split()
-                is_object = word in ("him",) or (
-                    word == "her" and (not after or after[0].lower().strip(".,;!?") in _OBJECT_AFTER_HER)
-                )
+                is_object = word in ("him",) or (word == "her" and _her_is_object(text, match.end(), end))
                 if is_object:
                     current = subject or previous_subject
                     others = [m[2] for m in reversed(before) if m[2] != current]
@@ -700,26 +754,18 @@ def _temperature_word(kelvin: int) -> str:
     return "warm" if kelvin < 3600 else "neutral" if kelvin < 5000 else "cool"
 
 
-def scene_bible(index: ScriptIndex, location_id: str) -> SceneBible:
-    """The look of one location across all its scenes; ``KeyError`` if no scene is set there."""
-    scenes = [s for s in index.scenes if s.location_id == location_id]
-    if not scenes:
-        raise KeyError(location_id)
-    data = _lighting_data()
-    defaults: list[str] = []
-    first = scenes[0]
-    name = title_case(first.location_name) if first.location_name else title_case(location_id.replace("-", " "))
-    int_ext = first.int_ext or ""
-    if not int_ext:
-        int_ext = "INT"
-        defaults.append("int_ext")
+@dataclass(frozen=True)
+class _Light:
+    time_of_day: str
+    palette: str
+    kelvin: int
+    colors: list[str]
 
-    times = Counter(key for s in scenes if (key := _time_key(s.time_of_day)))
-    raw_times = [s.time_of_day for s in scenes if s.time_of_day]
-    time_key = max(times, key=lambda k: (times[k], -list(times).index(k))) if times else None
-    if time_key is None:
-        time_key = "DAY"
-        defaults.extend(["time_of_day", "lighting_palette"])
+
+def _light(time_key: str, raw_time: str, int_ext: str, scenes: list[Scene]) -> _Light:
+    """The light of ``scenes`` (all at one location and one time of day): the time's base palette, and the light
+    words of those scenes' action (a candle lit at night says nothing of the morning)."""
+    data = _lighting_data()
     base = data["times"][time_key]
     interior = base.get("interior") if int_ext == "INT" else None
     palette, kelvin, colors = (
@@ -727,9 +773,7 @@ def scene_bible(index: ScriptIndex, location_id: str) -> SceneBible:
         if interior
         else (base["palette"], int(base["kelvin"]), list(base["colors"]))
     )
-
-    action = [b.text for s in scenes for b in s.beats if b.kind == "action"]
-    all_text = "\n".join(action)
+    all_text = "\n".join(b.text for s in scenes for b in s.beats if b.kind == "action")
     cue_names = list(dict.fromkeys(m.group(0).lower() for m in data["_cue_pattern"].finditer(all_text)))
     phrases: list[str] = []
     cue_colors: list[str] = []
@@ -744,11 +788,79 @@ def scene_bible(index: ScriptIndex, location_id: str) -> SceneBible:
     phrases = phrases[:4]
     if override is not None:
         kelvin = override
-        time_word = (raw_times[0] if raw_times else time_key).lower()
-        palette = ", ".join([*phrases, f"{_temperature_word(kelvin)} {kelvin}K", time_word])
+        palette = ", ".join([*phrases, f"{_temperature_word(kelvin)} {kelvin}K", raw_time.lower()])
     elif phrases:
         palette = ", ".join([palette, *phrases])
     key_colors = list(dict.fromkeys([*cue_colors, *colors]))[:5]
+    return _Light(raw_time.upper(), palette, max(1500, min(12000, kelvin)), key_colors)
+
+
+_INTRODUCES = re.compile(
+    r"(?<![\w'’])[A-Z][A-Z0-9'’.\-]*[A-Z0-9](?:\s+[A-Z][A-Z0-9'’.\-]*)*\s*\(\s*" + _AGE + r"(?![\w-])"
+)
+"""A character's introduction, ``MAYA (30)`` or ``JUN HAN (30s, tailored black suit)``: the age may open a list."""
+
+
+def _place_description(scenes: list[Scene]) -> str:
+    """The first two sentences of the location's first action that describe it: a sentence introducing a
+    character ('MAYA (30), tired eyes, in a yellow raincoat ...') describes the character, not the place, so it
+    is skipped, and an action made only of introductions gives way to the next one."""
+    for scene in scenes:
+        for beat in scene.beats:
+            if beat.kind != "action":
+                continue
+            spans = [(a, b) for a, b in sentence_spans(beat.text) if not _INTRODUCES.search(beat.text[a:b])]
+            if spans:
+                return _trim(" ".join(beat.text[a:b] for a, b in spans[:2]))
+    return ""
+
+
+def scene_bible(index: ScriptIndex, location_id: str) -> SceneBible:
+    """The look of one location across all its scenes; ``KeyError`` if no scene is set there.
+
+    The main light is that of the location's most frequent time of day (ties go to the earliest); scenes at
+    another time of day get a ``LightingVariant`` of their own, so a kitchen at night and in the morning are
+    lit differently. Camera style and description are the location's, whatever the hour.
+    """
+    scenes = [s for s in index.scenes if s.location_id == location_id]
+    if not scenes:
+        raise KeyError(location_id)
+    data = _lighting_data()
+    defaults: list[str] = []
+    first = scenes[0]
+    name = title_case(first.location_name) if first.location_name else title_case(location_id.replace("-", " "))
+    int_ext = first.int_ext or ""
+    if not int_ext:
+        int_ext = "INT"
+        defaults.append("int_ext")
+
+    keys = {s.id: _time_key(s.time_of_day) for s in scenes}
+    times = Counter(key for key in keys.values() if key)
+    time_key = max(times, key=lambda k: (times[k], -list(times).index(k))) if times else None
+    if time_key is None:
+        time_key = "DAY"
+        defaults.extend(["time_of_day", "lighting_palette"])
+    groups: dict[str, list[Scene]] = {}
+    for s in scenes:  # a scene whose heading names no known time keeps the main light
+        groups.setdefault(keys[s.id] or time_key, []).append(s)
+    lights: dict[str, tuple[_Light, list[Scene]]] = {}
+    for key, members in groups.items():
+        raw_time = next((s.time_of_day for s in members if keys[s.id] == key), "") or next(
+            (s.time_of_day for s in members if s.time_of_day), time_key
+        )
+        lights[key] = (_light(key, raw_time, int_ext, members), members)
+    main = lights[time_key][0]
+    variants = [
+        LightingVariant(
+            time_of_day=light.time_of_day,
+            lighting_palette=light.palette,
+            color_temperature_k=light.kelvin,
+            key_colors=light.colors,
+            scenes=[s.id for s in members],
+        )
+        for key, (light, members) in lights.items()
+        if key != time_key
+    ]
 
     readings = [beats.analyze(b.text) for s in scenes for b in s.beats if b.kind == "action"]
     tense_physics = set(data["tense_physics"])
@@ -772,27 +884,22 @@ def scene_bible(index: ScriptIndex, location_id: str) -> SceneBible:
                 defaults.append("camera_style")
             break
 
-    description = ""
-    for s in scenes:
-        first_action = next((b.text for b in s.beats if b.kind == "action"), "")
-        if first_action:
-            spans = sentence_spans(first_action)[:2]
-            description = _trim(" ".join(first_action[a:b] for a, b in spans))
-            break
+    description = _place_description(scenes)
     if not description:
         defaults.append("description")
     return SceneBible(
         location_id=location_id,
         name=name,
         int_ext=int_ext,
-        time_of_day=(raw_times[0] if raw_times else time_key).upper(),
+        time_of_day=main.time_of_day,
         description=description,
-        lighting_palette=palette,
-        color_temperature_k=max(1500, min(12000, kelvin)),
-        key_colors=key_colors,
+        lighting_palette=main.palette,
+        color_temperature_k=main.kelvin,
+        key_colors=main.colors,
         camera_style=camera_style,
         scenes=[s.id for s in scenes],
         defaults=defaults,
+        lighting_variants=variants,
     )
 
 
@@ -1043,13 +1150,22 @@ def set_wardrobe(bible: CharacterBible, outfits: list[Any], scene_ids: list[str]
     return updated, f"{bible.name} wardrobe set to {summary}"
 
 
-def edit_location(bible: SceneBible, field_name: str, value: str) -> tuple[SceneBible, str]:
-    """A copy of ``bible`` with one field changed, and what changed. A palette naming '3200K' also sets the kelvin."""
+def edit_location(
+    bible: SceneBible, field_name: str, value: str, *, from_scene: str | None = None
+) -> tuple[SceneBible, str]:
+    """A copy of ``bible`` with one field changed, and what changed. A palette naming '3200K' also sets the kelvin.
+
+    A light field (palette, kelvin, key colours, time of day) with ``from_scene`` changes the light of that
+    scene's time of day: the variant lighting it, or the main light. Without it, the main light changes.
+    """
     key = canonical_field(field_name, "location")
     value = value.strip()
     if not value:
         raise ValueError(f"no value given for {key}")
-    data = bible.model_dump()
+    if from_scene and bible.scenes and from_scene not in bible.scenes:
+        raise ValueError(f"{from_scene} is not set at {bible.name}; its scenes: {', '.join(bible.scenes)}")
+    variant = bible.variant_for(from_scene) if from_scene and key in LIGHTING_FIELDS else None
+    data = variant.model_dump() if variant is not None else bible.model_dump()
     old = data[key]
     if key == "color_temperature_k":
         digits = re.sub(r"[^\d]", "", value)
@@ -1064,11 +1180,17 @@ def edit_location(bible: SceneBible, field_name: str, value: str) -> tuple[Scene
         if key == "lighting_palette" and kelvin:
             data["color_temperature_k"] = int(kelvin.group(1))
     try:
-        updated = SceneBible.model_validate(data)
+        if variant is not None:
+            changed = LightingVariant.model_validate(data)
+            updated = bible.model_copy(deep=True)
+            updated.lighting_variants = [changed if v is variant else v for v in bible.lighting_variants]
+        else:
+            updated = SceneBible.model_validate(data)
     except Exception as exc:
         raise ValueError(f"invalid {key} {value!r}: {exc}") from exc
     updated.defaults = _drop_default(updated.defaults, key)
-    return updated, f"{bible.name}: {key} {old!r} -> {data[key]!r}"
+    where = f" ({variant.time_of_day.lower()}, {', '.join(variant.scenes)})" if variant is not None else ""
+    return updated, f"{bible.name}{where}: {key} {old!r} -> {data[key]!r}"
 
 
 # --- tightening after clustered failures -----------------------------------------------------------------------------
@@ -1121,20 +1243,24 @@ def tighten_character(bible: CharacterBible, reasons: list[str]) -> list[BibleEd
 
 def tighten_location(bible: SceneBible, reasons: list[str]) -> list[BibleEdit]:
     """Edits that make a location's light unambiguous (one stated colour temperature, explicit key colours) and,
-    after motion artifacts, its camera steadier."""
+    after motion artifacts, its camera steadier. Each time of day's light is tightened on its own (the edits of a
+    lighting variant carry the ``from_scene`` of its first scene), so the morning is not locked to the night."""
     causes = " ".join(reasons).lower()
     edits: list[BibleEdit] = []
     lighting_cause = any(c in causes for c in _LIGHTING_CAUSES) or not causes
     if lighting_cause or "drift" in causes:
-        palette = explicit_wording(bible.lighting_palette)
-        lock = f"constant {bible.color_temperature_k}K key light, no mixed colour temperatures"
-        if "constant" not in palette:
-            palette = f"{palette}; {lock}" if palette else lock
-        if palette != bible.lighting_palette:
-            edits.append(BibleEdit("lighting_palette", palette, why="one stated colour temperature"))
-        colors = [explicit_wording(c) for c in bible.key_colors]
-        if colors != bible.key_colors:
-            edits.append(BibleEdit("key_colors", ", ".join(colors), why="explicit colour words"))
+        lights: list[tuple[str | None, SceneBible]] = [(None, bible)]
+        lights += [(v.scenes[0], bible.for_scene(v.scenes[0])) for v in bible.lighting_variants if v.scenes]
+        for from_scene, lit in lights:
+            palette = explicit_wording(lit.lighting_palette)
+            lock = f"constant {lit.color_temperature_k}K key light, no mixed colour temperatures"
+            if "constant" not in palette:
+                palette = f"{palette}; {lock}" if palette else lock
+            if palette != lit.lighting_palette:
+                edits.append(BibleEdit("lighting_palette", palette, from_scene, why="one stated colour temperature"))
+            colors = [explicit_wording(c) for c in lit.key_colors]
+            if colors != lit.key_colors:
+                edits.append(BibleEdit("key_colors", ", ".join(colors), from_scene, why="explicit colour words"))
     if any(c in causes for c in _MOTION_CAUSES) and "handheld" in bible.camera_style:
         steady = bible.camera_style.replace("handheld", "stabilised gimbal, no camera shake")
         edits.append(BibleEdit("camera_style", steady, why="steadier camera after motion artifacts"))

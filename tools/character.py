@@ -148,7 +148,11 @@ class EditBibleArgs(BaseModel):
         description="the new value; lists comma-separated. A wardrobe note may say where it starts: "
         "'coat red from episode 2', 'black tuxedo from E02-S003'",
     )
-    from_scene: str | None = Field(default=None, description="wardrobe only: the scene id the outfit starts at")
+    from_scene: str | None = Field(
+        default=None,
+        description="wardrobe: the scene id the outfit starts at; a location's light: a scene id whose time of day's "
+        "light to change (a location seen at night and by day has one light per time of day)",
+    )
     changes: dict[str, Any] | None = Field(
         default=None,
         description="instead of field/value, several fields at once: {field: value}; 'wardrobe' may be the whole "
@@ -214,7 +218,8 @@ def edit_bible(ctx: ToolContext, args: EditBibleArgs) -> EditBibleResult:
                     )
             else:
                 text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-                current, change = bx.edit_location(current, field, text)
+                from_scene = args.from_scene if field == args.field else None
+                current, change = bx.edit_location(current, field, text, from_scene=from_scene)
             changes.append(change)
     except ValueError as exc:
         raise ToolError(f"edit_bible {args.kind} {args.id}: {exc}") from None
@@ -226,7 +231,8 @@ def edit_bible(ctx: ToolContext, args: EditBibleArgs) -> EditBibleResult:
     updated = 0
     for shot in storyboard.shots():
         if shot.location_id == current.location_id:
-            shot.lighting = lighting_note(current, locked=shot.lighting.startswith("Locked"))
+            lit = current.for_scene(shot.scene_id)  # the light of the shot's time of day
+            shot.lighting = lighting_note(lit, locked=shot.lighting.startswith("Locked"))
             updated += 1
     return EditBibleResult(
         kind="location", id=args.id, change="; ".join(changes), location=current, shots_updated=updated

@@ -78,6 +78,14 @@ class ShotInfo:
     kelvin: float | None = None
     shot_type: str = ""
     angle: str = ""
+    time_of_day: str = ""  # the light's time of day in the shot's scene
+    lit_by_hour: bool = False  # the location is lit differently at different times of day
+
+    @property
+    def light(self) -> str | None:
+        """The time of day approved frames must share to be evidence of this shot's light: a location seen at
+        night and by day has a look per time of day; a location with one light needs no filter (None)."""
+        return self.time_of_day if self.lit_by_hour and self.time_of_day else None
 
     @property
     def framing(self) -> str:
@@ -112,6 +120,10 @@ def shot_info(
     if location_id is not None:
         info.location_id = location_id
     location = ctx.project.storyboard.bibles.locations.get(info.location_id)
+    if location is not None:
+        info.lit_by_hour = bool(location.lighting_variants)
+        location = location.for_scene(info.scene)  # the light of the scene's time of day
+        info.time_of_day = location.time_of_day
     info.kelvin = target_k if target_k is not None else (float(location.color_temperature_k) if location else None)
     return info
 
@@ -377,6 +389,7 @@ def embed_frames(ctx: ToolContext, args: EmbedFramesArgs) -> EmbedFramesResult:
             framing=info.framing,
             set_share=round(visible_set_share(picture.shape, shapes), 4),
             approved=pooled,
+            time_of_day=info.time_of_day,
         )
         for f, picture, shapes in zip(files, pictures, loaded.shapes, strict=True)
     ]
@@ -477,7 +490,8 @@ def check_character_continuity(ctx: ToolContext, args: CharacterCheckArgs) -> Ch
 def check_lighting(ctx: ToolContext, args: LightingCheckArgs) -> LightingCheckResult:
     """Check the frames' light: colour temperature against the location's scene bible, and likeness to the
     location's approved frames of the same shot type and camera angle (the best-matching frame counts, so camera
-    moves do not read as a new place; another angle shows another part of the set, so it is not compared).
+    moves do not read as a new place; another angle shows another part of the set, so it is not compared) and,
+    for a location lit differently by the hour, of the same time of day (a night frame is no evidence of a day).
 
     Fails with reason lighting_drift. Try correct_color_grade on the clip before regenerating: a wrong white
     balance is usually fixable. Frames that show little of the set (close-ups) are judged on temperature only;
@@ -500,6 +514,7 @@ def check_lighting(ctx: ToolContext, args: LightingCheckArgs) -> LightingCheckRe
             angle=info.angle or None,
             exclude_shot=args.shot_id,
             min_set_share=min_share,
+            time_of_day=info.light,
         )
         if len(approved) >= int(tuning["min_approved_shots"]):
             plates, _ = _plate_embeddings(ctx, loaded)
@@ -578,8 +593,9 @@ def _in_memory(clip: Path, count: int) -> tuple[list[np.ndarray], list[list[Shap
 def _approved_pictures(
     ctx: ToolContext, info: ShotInfo, shot_id: str
 ) -> tuple[list[np.ndarray], list[list[Shape]]] | None:
-    """The location's approved frames (same shot type first, else any) and what hides the set in them, when at
-    least ``min_approved_shots`` approved shots agree on the look (else None: grade to the bible instead)."""
+    """The location's approved frames (same shot type first, else any; always of the shot's time of day's light)
+    and what hides the set in them, when at least ``min_approved_shots`` approved shots agree on the look (else
+    None: grade to the bible instead)."""
     if not info.location_id:
         return None
     store = frame_store(ctx)
@@ -587,10 +603,12 @@ def _approved_pictures(
     enough = int(section("lighting")["min_approved_shots"])
     paths: list[str] = []
     for kind in (info.shot_type or None, None):  # the same shot type first, else any
-        shots = store.location_shots(info.location_id, shot_type=kind, exclude_shot=shot_id, min_set_share=min_share)
+        shots = store.location_shots(
+            info.location_id, shot_type=kind, exclude_shot=shot_id, min_set_share=min_share, time_of_day=info.light
+        )
         if len(shots) >= enough:
             paths = store.location_frame_paths(
-                info.location_id, shot_type=kind, exclude_shot=shot_id, min_set_share=min_share
+                info.location_id, shot_type=kind, exclude_shot=shot_id, min_set_share=min_share, time_of_day=info.light
             )
             break
     files = [Path(p) for p in paths if Path(p).is_file()]

@@ -279,8 +279,13 @@ class ScenePlanner:
         self.rules = rules()
         self.pause = self.rules.durations["line_pause_s"] if line_pause_s is None else line_pause_s
         self.matcher = matcher or NameMatcher(bibles, scene.speaking_characters)
-        self.location = bibles.locations.get(scene.location_id) or SceneBible(
-            location_id=scene.location_id, name=scene.location_name.title(), time_of_day=scene.time_of_day
+        known = bibles.locations.get(scene.location_id)
+        self.location = (  # the location as lit at this scene's time of day
+            known.for_scene(scene.id)
+            if known is not None
+            else SceneBible(
+                location_id=scene.location_id, name=scene.location_name.title(), time_of_day=scene.time_of_day
+            )
         )
         self.readings = [
             beats.analyze(b.text)
