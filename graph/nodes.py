@@ -68,6 +68,7 @@ def with_board(ctx: ToolContext, storyboard: Storyboard) -> ToolContext:
 
 def parse_script(state: ProductionState, runtime: Runtime[ProductionContext], settings: Config) -> dict[str, Any]:
     ctx = tool_context(runtime, settings)
+    ctx.grant_read(*state["scripts"])  # the run's input (e.g. a langgraph server run), never a model's argument
     screenplay = ScriptAgent(ctx).read([Path(p) for p in state["scripts"]])
     wanted = ctx.config.run.episodes
     if wanted:

@@ -200,7 +200,7 @@ def storyboard(scripts: Sequence[Path | str] | Path | str, out: Path | str | Non
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(out) if out is not None else Path(tmp)
         settings = load_settings(checkpoint={"backend": "memory"})
-        ctx = ToolContext.create(settings, target)
+        ctx = ToolContext.create(settings, target, read_grants=paths)  # tools read the scripts given, and OUT
         graph = build_graph(settings)
         state = graph.invoke(
             {"scripts": [str(Path(p).resolve()) for p in paths]},
@@ -215,7 +215,7 @@ def storyboard(scripts: Sequence[Path | str] | Path | str, out: Path | str | Non
 
 def _run(spec: RunSpec, settings: Settings, out: Path, payload: Any, listener: Listener | None) -> RunOutcome:
     started = time.perf_counter()
-    ctx = ToolContext.create(settings, out)
+    ctx = ToolContext.create(settings, out, read_grants=spec.scripts)  # tools read the scripts given, and OUT
     config = {"configurable": {"thread_id": spec.thread_id}, "max_concurrency": max(settings.run.workers * 2, 8)}
     try:
         with open_checkpointer(settings.checkpoint, out) as saver:

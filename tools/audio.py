@@ -224,10 +224,11 @@ def export_episode(ctx: ToolContext, args: ExportEpisodeArgs) -> EpisodeCut:
     Also writes SRT and WebVTT subtitles from the dialogue timing and an OpenTimelineIO timeline with a review
     marker on every flagged shot. Mixes the audio first if the mix is missing or out of date.
     """
+    given = {k: ctx.readable(v) for k, v in (args.clips or {}).items()}  # an argument's paths are checked first
     board = _episode(ctx, args.episode)
+    clips = given or {k: ctx.readable(v) for k, v in _approved_clips(ctx, board).items()}
     timeline = episode_timeline(ctx, board)
     mixed = previous_mix(ctx, board, timeline) or mix_episode(ctx, board, timeline)
-    clips = {k: Path(v) for k, v in (args.clips or _approved_clips(ctx, board)).items()}
     flagged = args.flagged or _flagged(ctx, board)
     folder = episode_dir(ctx, board.number)
     stem = f"ep{board.number:02d}"

@@ -1,13 +1,17 @@
 """The one context object every tool gets: configuration, the output folder, and the services of this run.
 
 Services are built on first use from the configuration, or injected (tests inject fakes of the outside world,
-never of our own code). Tools write only inside ``out``; ``ctx.path()`` refuses anything else.
+never of our own code). Tools write only inside ``out``; ``ctx.path()`` refuses anything else. Tools read only
+inside ``out`` and the files and folders the run granted (``ctx.grant_read``: the scripts the user passed, an
+eval's clip cache); every path argument a tool reads goes through ``ctx.readable()``, which refuses anything else,
+so a model that read untrusted script text cannot make a tool read an arbitrary file.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,19 +40,49 @@ class ToolContext:
     decisions: DecisionLog = field(default_factory=lambda: DecisionLog(None))
     project: ProjectState = field(default_factory=ProjectState)
     services: dict[str, Any] = field(default_factory=dict)
+    read_grants: set[Path] = field(default_factory=set)
+    """Files and folders (resolved) tools may read besides OUT; a folder grants everything under it."""
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @classmethod
-    def create(cls, config: Config, out: Path, **services: Any) -> ToolContext:
+    def create(
+        cls, config: Config, out: Path, *, read_grants: Iterable[str | Path] = (), **services: Any
+    ) -> ToolContext:
         out = out.resolve()
-        return cls(config=config, out=out, decisions=DecisionLog(out / "decisions.jsonl"), services=dict(services))
+        ctx = cls(config=config, out=out, decisions=DecisionLog(out / "decisions.jsonl"), services=dict(services))
+        ctx.grant_read(*read_grants)
+        return ctx
 
     def path(self, relative: str | Path) -> Path:
         """A path inside OUT; anything that would escape it is refused."""
         candidate = (self.out / relative).resolve()
-        if candidate != self.out and self.out not in candidate.parents:
+        if not _within(candidate, self.out):
             raise ToolError(f"path {str(relative)!r} is outside the production folder {self.out}")
         return candidate
+
+    def grant_read(self, *paths: str | Path) -> None:
+        """Let tools read these files or folders besides OUT (a folder: everything under it).
+
+        Only the run grants, from what its user passed (the script files, an eval's clip cache); never a tool, and
+        never from a model's arguments. A grant is resolved now, so a symlink grants its target."""
+        with self._lock:
+            self.read_grants.update(Path(p).expanduser().resolve() for p in paths)
+
+    def readable(self, path: str | Path) -> Path:
+        """The resolved path a tool may read: inside OUT (a relative path is taken from OUT) or a granted file or
+        folder. Symlinks are followed before the check, so one cannot lead out; anything else is refused."""
+        raw = Path(path).expanduser()
+        candidate = (raw if raw.is_absolute() else self.out / raw).resolve()
+        with self._lock:
+            grants = sorted(self.read_grants)
+        if _within(candidate, self.out) or any(_within(candidate, grant) for grant in grants):
+            return candidate
+        via = "" if str(candidate) == str(path) else f" (it resolves to {candidate})"
+        allowed = ", ".join(str(g) for g in grants) or "none"
+        raise ToolError(
+            f"path {str(path)!r}{via} may not be read: tools read only inside the production folder {self.out} "
+            f"and the files and folders granted to this run ({allowed})"
+        )
 
     def append_jsonl(self, relative: str, record: dict[str, Any]) -> None:
         """Append one JSON line to a log inside OUT; one writer at a time, so lines never interleave."""
@@ -63,6 +97,11 @@ class ToolContext:
             if name not in self.services:
                 self.services[name] = factory(self)
             return self.services[name]
+
+
+def _within(candidate: Path, root: Path) -> bool:
+    """Whether the resolved ``candidate`` is ``root`` or lies under it."""
+    return candidate == root or root in candidate.parents
 
 
 def chroma_client(ctx: ToolContext) -> Any:

@@ -135,8 +135,7 @@ def similarity_floor(ctx: ToolContext) -> float:
 
 
 def _resolve(ctx: ToolContext, path: str) -> Path:
-    candidate = Path(path)
-    resolved = candidate if candidate.is_absolute() else ctx.path(candidate)
+    resolved = ctx.readable(path)  # inside OUT or a granted folder (an eval's clip cache), else refused
     if not resolved.is_file():
         raise ToolError(f"no such file: {path}. Pass a path returned by sample_frames or generate_clip.")
     return resolved

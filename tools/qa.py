@@ -20,8 +20,7 @@ from tools.registry import tool
 
 
 def _resolve(ctx: ToolContext, path: str) -> Path:
-    candidate = Path(path)
-    resolved = candidate if candidate.is_absolute() else ctx.path(candidate)
+    resolved = ctx.readable(path)  # inside OUT or a granted folder (an eval's clip cache), else refused
     if not resolved.is_file():
         raise ToolError(f"no such clip: {path}. Pass the path generate_clip returned.")
     return resolved

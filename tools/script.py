@@ -74,10 +74,8 @@ class ParseScriptResult(BaseModel):
 
 
 def _resolve(ctx: ToolContext, raw: str) -> Path:
-    path = Path(raw).expanduser()
-    if path.is_absolute() or path.exists():
-        return path
-    return ctx.path(raw)
+    """A script file or folder the run granted (the scripts its user passed), or one inside OUT; else refused."""
+    return ctx.readable(raw)
 
 
 @tool("script")

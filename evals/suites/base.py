@@ -38,8 +38,9 @@ class SuiteContext:
         return manifest(name, self.datasets_root)
 
     def tool_context(self, name: str) -> ToolContext:
-        """A fresh production folder inside the suite's output, so each case logs its own decisions."""
-        return ToolContext.create(self.config, self.out_dir / name, **self.services)
+        """A fresh production folder inside the suite's output, so each case logs its own decisions. Its tools may
+        also read the suite's clip cache (rendered clips live there, outside the case's folder)."""
+        return ToolContext.create(self.config, self.out_dir / name, read_grants=[self.cache_dir], **self.services)
 
 
 def round_robin(items: Sequence[T], key: Callable[[T], str], limit: int | None) -> list[T]:

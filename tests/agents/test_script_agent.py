@@ -16,8 +16,8 @@ from tools.decision_log import read_decisions
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> ToolContext:
-    return ToolContext.create(Config(), tmp_path / "out")
+def ctx(tmp_path: Path, example_dir: Path) -> ToolContext:
+    return ToolContext.create(Config(), tmp_path / "out", read_grants=[example_dir])
 
 
 def test_read_then_storyboard_every_scene(ctx: ToolContext, example_dir: Path) -> None:
@@ -37,7 +37,7 @@ def test_read_then_storyboard_every_scene(ctx: ToolContext, example_dir: Path) -
 
 def test_storyboard_works_from_a_fresh_context_without_read(tmp_path: Path, example_dir: Path) -> None:
     """The graph plans from the screenplay in its state, in a context that never parsed it."""
-    first = ToolContext.create(Config(), tmp_path / "a")
+    first = ToolContext.create(Config(), tmp_path / "a", read_grants=[example_dir])
     screenplay = ScriptAgent(first).read([example_dir])
     fresh = ToolContext.create(Config(), tmp_path / "b")
     bibles = CharacterAgent(fresh).build_bibles(screenplay)

@@ -17,7 +17,7 @@ CHARACTER_TOOLS = ["extract_characters", "build_character_bible", "build_scene_b
 
 @pytest.fixture
 def caller(tmp_path: Path, example_dir: Path) -> ToolCaller:
-    ctx = ToolContext.create(Config(), tmp_path / "out")
+    ctx = ToolContext.create(Config(), tmp_path / "out", read_grants=[example_dir])
     ToolCaller(ctx, "script", ["parse_script", "plan_shots"]).call("parse_script", {"paths": [str(example_dir)]})
     return ToolCaller(ctx, "character", CHARACTER_TOOLS)
 

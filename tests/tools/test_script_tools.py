@@ -17,7 +17,7 @@ SCRIPT_TOOLS = ["parse_script", "analyze_beat", "plan_shots", "revise_scene_stor
 
 @pytest.fixture
 def caller(tmp_path: Path, example_dir: Path) -> ToolCaller:
-    ctx = ToolContext.create(Config(), tmp_path / "out")
+    ctx = ToolContext.create(Config(), tmp_path / "out", read_grants=[example_dir])
     calls = ToolCaller(ctx, "script", SCRIPT_TOOLS)
     calls.call("parse_script", {"paths": [str(example_dir / "neon-vows.fountain")]})
     return calls
@@ -29,7 +29,7 @@ def test_the_script_agent_owns_exactly_its_five_tools() -> None:
 
 
 def test_parse_script_summarises_and_lays_out_the_storyboard(tmp_path: Path, example_dir: Path) -> None:
-    ctx = ToolContext.create(Config(), tmp_path)
+    ctx = ToolContext.create(Config(), tmp_path, read_grants=[example_dir])
     result = ToolCaller(ctx, "script", SCRIPT_TOOLS).call("parse_script", {"paths": [str(example_dir)]})
     assert result.title == "Neon Vows" and result.scene_count == 11
     assert [len(e.scenes) for e in result.episodes] == [6, 5]
