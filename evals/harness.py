@@ -4,6 +4,10 @@
 previz renderer (an eval never pays a provider), runs each suite in its own folder under ``out_dir`` and writes
 ``report.json`` and ``report.html``. ``check_baseline`` turns the stored scores in ``evals/baseline.json`` into a
 regression gate for CI.
+
+A baseline holds the scores of one policy (the committed one: ``rules``), and the gate only compares a run with a
+baseline of its own policy. A run of another policy (``--policy llm`` against the rules baseline) is lined up
+with the baseline by ``compare_with_baseline`` instead: a comparison to read, not a gate.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +31,14 @@ from tools.decision_log import read_decisions
 BASELINE_PATH = Path(__file__).resolve().parent / "baseline.json"
 AGENTS: tuple[str, ...] = ("script", "character", "router", "continuity", "qa", "audio")
 OUR_PACKAGES = ("domain", "tools", "agents", "backends", "graph", "reelcrew", "evals")
+SAME = 1e-6  # scores closer than this are the same (a baseline stores them rounded to 6 places)
 
 __all__ = [
     "BASELINE_PATH",
     "Baseline",
     "check_baseline",
     "compare",
+    "compare_with_baseline",
     "eval_config",
     "run_eval",
     "write_baseline",
@@ -187,7 +193,9 @@ def compare(
     a = run_eval(suites, policy_a, config_a, out_dir / labels[0], cache_dir=cache, sample=sample)
     b = run_eval(suites, policy_b or policy_a, config_b, out_dir / labels[1], cache_dir=cache, sample=sample)
     comparison = Comparison(label_a=labels[0], label_b=labels[1], a=a, b=b, rows=compare_reports(a, b))
-    write_json(out_dir / "comparison.json", comparison)
+    from evals.report import write_comparison
+
+    write_comparison(comparison, out_dir)  # comparison.json and comparison.html
     return comparison
 
 
@@ -214,7 +222,7 @@ def compare_reports(a: EvalReport, b: EvalReport) -> list[ComparisonRow]:
 def _better(va: float | None, vb: float | None, metric: Metric) -> Any:
     if va is None or vb is None or metric.higher_is_better is None:
         return "n/a"
-    if abs(va - vb) <= 1e-9:
+    if abs(va - vb) <= SAME:
         return "same"
     return "b" if (vb > va) == metric.higher_is_better else "a"
 
@@ -268,7 +276,9 @@ def check_baseline(
     if baseline.policy != report.policy:
         raise ConfigError(
             f"{baseline_path} holds {baseline.policy!r} policy scores but this report ran the {report.policy!r} "
-            "policy; compare policies with evals.harness.compare instead"
+            f"policy; gate it against a {report.policy} baseline (write one with `reelcrew eval --policy "
+            f"{report.policy} --update-baseline --baseline FILE`), or compare it with the {baseline.policy} "
+            "baseline (evals.harness.compare_with_baseline)"
         )
     scores = report.metrics()
     ran = {s.name for s in report.suites}
@@ -287,6 +297,46 @@ def check_baseline(
     return found
 
 
+def baseline_report(baseline: Baseline, suites: Iterable[str] | None = None) -> EvalReport:
+    """The stored scores of ``baseline`` as a report (of the ``suites`` given, or all), to line up with a run."""
+    wanted = None if suites is None else set(suites)
+    grouped: dict[str, list[Metric]] = {}
+    for key, entry in baseline.metrics.items():
+        suite, _, name = key.partition(".")
+        if wanted is None or suite in wanted:
+            grouped.setdefault(suite, []).append(
+                Metric(
+                    name=name,
+                    value=entry.value,
+                    higher_is_better=entry.higher_is_better,
+                )
+            )
+    return EvalReport(
+        created_at=baseline.created_at,
+        policy=baseline.policy,
+        suites=[SuiteResult(name=suite, metrics=metrics) for suite, metrics in grouped.items()],
+    )
+
+
+def compare_with_baseline(report: EvalReport, baseline_path: Path = BASELINE_PATH) -> Comparison:
+    """``report``'s scores next to a stored baseline of any policy, e.g. an llm run against the rules baseline.
+
+    Only the suites the report ran are lined up. Side a is the baseline (labelled ``baseline (<policy>)``),
+    side b the run (labelled with its policy); ``better`` follows each metric's direction. This informs, it
+    does not gate: ``check_baseline`` is the gate, for a baseline of the run's own policy.
+    """
+    baseline = load_baseline(baseline_path)
+    stored = baseline_report(baseline, [s.name for s in report.suites])
+    label_b = report.policy if report.policy != baseline.policy else "this run"
+    return Comparison(
+        label_a=f"baseline ({baseline.policy})",
+        label_b=label_b,
+        a=stored,
+        b=report,
+        rows=compare_reports(stored, report),
+    )
+
+
 def _regression(key: str, entry: BaselineEntry, value: float | None, tol: float, kind: Any) -> Regression:
     return Regression(
         metric=key, baseline=entry.value, value=value, tolerance=tol, higher_is_better=entry.higher_is_better, kind=kind
@@ -296,14 +346,22 @@ def _regression(key: str, entry: BaselineEntry, value: float | None, tol: float,
 def write_baseline(report: EvalReport, path: Path = BASELINE_PATH, *, default_tolerance: float = 0.02) -> Path:
     """Store ``report``'s directional metrics as the new baseline (after a change that is meant to move them).
 
-    Suites the report did not run keep their stored entries.
+    Suites the report did not run keep their stored entries. A file holding another policy's scores is not
+    written over (the committed baseline stays the rules policy's).
     """
     if report.config.get("sample") is not None:
         raise ConfigError("a baseline must come from a full eval run, not a sampled one; run without --sample")
     ran = {s.name for s in report.suites}
     kept: dict[str, BaselineEntry] = {}
     if Path(path).is_file():  # suites not in this report keep their stored scores
-        kept = {k: v for k, v in load_baseline(path).metrics.items() if k.split(".", 1)[0] not in ran}
+        stored = load_baseline(path)
+        if stored.policy != report.policy:
+            raise ConfigError(
+                f"{path} holds {stored.policy!r} policy scores; {report.policy!r} policy scores are not written over "
+                f"them: store them in a file of their own (`reelcrew eval --policy {report.policy} "
+                "--update-baseline --baseline FILE`)"
+            )
+        kept = {k: v for k, v in stored.metrics.items() if k.split(".", 1)[0] not in ran}
     metrics = kept | {
         key: BaselineEntry(value=round(m.value, 6), higher_is_better=m.higher_is_better)
         for key, m in report.metrics().items()

@@ -1,4 +1,5 @@
-"""Turning an ``EvalReport`` into files a person reads: report.json, report.html (tables and plots), a rich table.
+"""Turning an ``EvalReport`` into files a person reads: report.json, report.html (tables and plots), a rich table;
+and a ``Comparison`` of two runs into comparison.json and comparison.html (side-by-side metrics with deltas).
 
 Plots are drawn with matplotlib's Agg backend (no display needed) and embedded in the HTML as base64 PNGs, so
 the report is one self-contained file that can be attached to a CI run or mailed around.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +20,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from domain.files import write_json, write_text
-from evals.models import Bars, Curve, EvalReport, Matrix, Metric, SuiteResult
+from evals.models import Bars, Comparison, ComparisonRow, Curve, EvalReport, Matrix, Metric, SuiteResult
 
+SAME = 1e-6  # differences this small are rounding (a baseline stores scores to 6 places): shown as 0
 TEMPLATE_DIR = Path(__file__).resolve().parent
 TEMPLATE = "report.html.j2"
+COMPARISON_TEMPLATE = "comparison.html.j2"  # extends TEMPLATE: the same page, other content
 
 
 class ReportFiles(BaseModel):
@@ -40,15 +45,123 @@ def write_report(report: EvalReport, out_dir: Path) -> ReportFiles:
     return ReportFiles(json_path=json_path, html_path=html_path)
 
 
-def render_html(report: EvalReport) -> str:
-    """The report as one self-contained HTML page."""
-    env = Environment(
+def _environment() -> Environment:
+    return Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(["html", "j2"]),
         undefined=StrictUndefined,
     )
+
+
+def render_html(report: EvalReport) -> str:
+    """The report as one self-contained HTML page."""
     suites = [{"result": s, "plots": suite_plots(s)} for s in report.suites]
-    return env.get_template(TEMPLATE).render(report=report, suites=suites, fmt=format_value)
+    return _environment().get_template(TEMPLATE).render(report=report, suites=suites, fmt=format_value)
+
+
+# ---------------------------------------------------------------- comparing two runs
+
+
+def write_comparison(
+    comparison: Comparison, out_dir: Path, *, stem: str = "comparison", links: Mapping[str, str] | None = None
+) -> ReportFiles:
+    """Write ``<stem>.json`` and ``<stem>.html`` into ``out_dir`` (atomically) and return their paths.
+
+    ``links`` maps a side's label to its full report, relative to ``out_dir``; by default ``<label>/report.html``
+    is linked when it exists (``evals.harness.compare`` writes each side there).
+    """
+    out_dir = Path(out_dir)
+    if links is None:
+        links = {
+            label: f"{label}/report.html"
+            for label in (comparison.label_a, comparison.label_b)
+            if (out_dir / label / "report.html").is_file()
+        }
+    json_path = write_json(out_dir / f"{stem}.json", comparison)
+    html_path = write_text(out_dir / f"{stem}.html", render_comparison_html(comparison, links=links))
+    return ReportFiles(json_path=json_path, html_path=html_path)
+
+
+def render_comparison_html(comparison: Comparison, *, links: Mapping[str, str] | None = None) -> str:
+    """Two runs side by side as one self-contained page in the report's look: per suite, each metric of both
+    runs with the delta (B − A), coloured by whether B is better or worse in that metric's direction."""
+    links = links or {}
+    a, b = comparison.a, comparison.b
+    metrics_a, metrics_b = a.metrics(), b.metrics()
+    groups: dict[str, list[dict[str, str]]] = {}
+    for row in comparison.rows:
+        suite, _, name = row.metric.partition(".")
+        unit, description = _unit_and_description(row.metric, metrics_a, metrics_b)
+        groups.setdefault(suite, []).append(
+            {
+                "metric": name,
+                "a": format_value(row.a, unit),
+                "b": format_value(row.b, unit),
+                "delta": format_delta(row.delta, unit),
+                "better": _better_label(row, comparison),
+                "cls": {"b": "better", "a": "worse"}.get(row.better, ""),
+                "description": description,
+            }
+        )
+    for report in (a, b):  # a suite that produced no metric (skipped, errored) still gets its line
+        for suite_result in report.suites:
+            groups.setdefault(suite_result.name, [])
+    sides = [
+        {"label": comparison.label_a, "report": a, "link": links.get(comparison.label_a)},
+        {"label": comparison.label_b, "report": b, "link": links.get(comparison.label_b)},
+    ]
+    keys = list(a.config) + [k for k in b.config if k not in a.config]
+    settings = [
+        {
+            "key": key,
+            "a": str(a.config[key]) if key in a.config else "—",
+            "b": str(b.config[key]) if key in b.config else "—",
+            "differs": key not in a.config or key not in b.config or a.config[key] != b.config[key],
+        }
+        for key in keys
+    ]
+    return (
+        _environment()
+        .get_template(COMPARISON_TEMPLATE)
+        .render(
+            comparison=comparison,
+            sides=sides,
+            groups=[
+                {"suite": suite, "rows": rows, "status_a": _status(a, suite), "status_b": _status(b, suite)}
+                for suite, rows in groups.items()
+            ],
+            settings=settings,
+        )
+    )
+
+
+def _unit_and_description(key: str, *sides: Mapping[str, Metric]) -> tuple[str, str]:
+    """A metric's unit and description from whichever run has them (a stored baseline keeps neither)."""
+    found = [side[key] for side in sides if key in side]
+    return next((m.unit for m in found if m.unit), ""), next((m.description for m in found if m.description), "")
+
+
+def _status(report: EvalReport, suite: str) -> str:
+    found = report.suite(suite)
+    return found.status if found is not None else "not run"
+
+
+def _better_label(row: ComparisonRow, comparison: Comparison) -> str:
+    if row.better == "a":
+        return comparison.label_a
+    if row.better == "b":
+        return comparison.label_b
+    return "same" if row.better == "same" else "info"
+
+
+def format_delta(delta: float | None, unit: str = "") -> str:
+    """A difference with its sign, in the metric's own format: ``+0.050``, ``−$1.20``, ``+3``."""
+    if delta is None:
+        return "—"
+    if abs(delta) <= SAME:
+        return "0"
+    sign = "+" if delta > 0 else "−"
+    return sign + format_value(abs(delta), unit)
 
 
 def suite_plots(suite: SuiteResult) -> list[dict[str, str]]:
@@ -57,6 +170,8 @@ def suite_plots(suite: SuiteResult) -> list[dict[str, str]]:
     if suite.curves:
         plots.append({"title": f"{suite.name}: ROC curves per gate", "png": _png(roc_figure(suite.curves))})
     for matrix in suite.matrices:
+        if not matrix.labels:  # nothing was counted: no picture to draw
+            continue
         plots.append({"title": f"{suite.name}: {matrix.title}", "png": _png(matrix_figure(matrix))})
     for bars in suite.bars:
         plots.append({"title": f"{suite.name}: {bars.title}", "png": _png(bars_figure(bars))})
@@ -167,4 +282,35 @@ def summary_table(report: EvalReport) -> RichTable:
                 bound,
                 _verdict(metric),
             )
+    return table
+
+
+def comparison_table(comparison: Comparison) -> RichTable:
+    """Two runs' metrics side by side with the delta (B − A), for the terminal; green where B is better."""
+    metrics_a, metrics_b = comparison.a.metrics(), comparison.b.metrics()
+    table = RichTable(title=escape(f"{comparison.label_a} vs {comparison.label_b}"))
+    for column, justify in (
+        ("suite", "left"),
+        ("metric", "left"),
+        (comparison.label_a, "right"),
+        (comparison.label_b, "right"),
+        ("delta", "right"),
+        ("better", "left"),
+    ):
+        table.add_column(escape(column), justify=justify, overflow="fold")  # type: ignore[arg-type]
+    previous = ""
+    for row in comparison.rows:
+        suite, _, name = row.metric.partition(".")
+        unit, _ = _unit_and_description(row.metric, metrics_a, metrics_b)
+        colour = {"b": "green", "a": "red"}.get(row.better)
+        delta = format_delta(row.delta, unit)
+        table.add_row(
+            escape(suite) if suite != previous else "",
+            escape(name),
+            format_value(row.a, unit),
+            format_value(row.b, unit),
+            f"[{colour}]{delta}[/{colour}]" if colour else delta,
+            escape(_better_label(row, comparison)),
+        )
+        previous = suite
     return table

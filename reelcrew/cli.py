@@ -280,13 +280,29 @@ def evaluate(
     update_baseline: Annotated[
         bool, typer.Option("--update-baseline", help="store these scores as the baseline")
     ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="the baseline to gate against or update (default: evals/baseline.json)"),
+    ] = None,
 ) -> None:
-    """Run the eval suites, write report.json and report.html, and exit 1 when a score falls below the baseline."""
+    """Run the eval suites, write report.json and report.html, and exit 1 when a score falls below the baseline.
+
+    The gate applies to runs of the baseline's own policy; a run of another policy (--policy llm against the
+    rules baseline) is compared with it instead (baseline_comparison.html) and exits 0, unless --baseline names
+    a baseline to gate it against.
+    """
     if context.invoked_subcommand is not None:
         return
-    from evals.harness import check_baseline, compare_reports, run_eval, write_baseline
+    from evals.harness import (
+        BASELINE_PATH,
+        check_baseline,
+        compare_with_baseline,
+        load_baseline,
+        run_eval,
+        write_baseline,
+    )
     from evals.harness import compare as compare_configs
-    from evals.report import summary_table
+    from evals.report import comparison_table, summary_table, write_comparison
     from reelcrew.config import load_settings
 
     if policy not in ("rules", "llm"):
@@ -294,21 +310,32 @@ def evaluate(
     if compare is not None:
         result = compare_configs(load_settings(compare[0]), load_settings(compare[1]), suites=suite, policy_a=policy,  # type: ignore[arg-type]
                                  out_dir=out, labels=(compare[0].stem, compare[1].stem))  # fmt: skip
-        table = Table(title=f"{result.label_a} vs {result.label_b}")
-        for column in ("metric", result.label_a, result.label_b, "better"):
-            table.add_column(column)
-        for row in compare_reports(result.a, result.b):
-            table.add_row(row.metric, _num(row.a), _num(row.b), row.better)
-        out_console.print(table)
-        out_console.print(f"comparison: {out / 'comparison.json'}")
+        out_console.print(comparison_table(result))
+        out_console.print(f"comparison: {out / 'comparison.html'} ({out / 'comparison.json'})")
         return
     report = run_eval(suite, policy, load_settings(config), out)  # type: ignore[arg-type]
     out_console.print(summary_table(report))
     out_console.print(f"report: {out / 'report.html'}")
+    baseline_file = baseline or BASELINE_PATH
     if update_baseline:
-        out_console.print(f"baseline written: {write_baseline(report)}")
+        out_console.print(f"baseline written: {write_baseline(report, baseline_file)}")
         return
-    regressions = check_baseline(report)
+    stored = load_baseline(baseline_file)
+    if stored.policy != report.policy and baseline is None:
+        # The gate is for the policy the baseline was stored for; another policy is compared with it, not gated.
+        versus = compare_with_baseline(report, baseline_file)
+        write_comparison(versus, out, stem="baseline_comparison", links={versus.label_b: "report.html"})
+        out_console.print(comparison_table(versus))
+        out_console.print(f"comparison with the baseline: {out / 'baseline_comparison.html'}")
+        console.print(
+            f"[yellow]not gated:[/] {escape(str(baseline_file))} holds {stored.policy} policy scores, so this "
+            f"{report.policy} run is compared with them, not checked against them. To gate {report.policy} runs, "
+            f"store a baseline with `reelcrew eval --policy {report.policy} --update-baseline --baseline FILE` "
+            "and pass `--baseline FILE`.",
+            soft_wrap=True,
+        )
+        return
+    regressions = check_baseline(report, baseline_file)
     for regression in regressions:
         console.print(f"[red]regression[/] {escape(regression.message)}", soft_wrap=True)
     if regressions:
@@ -330,14 +357,17 @@ def calibrate(
 
     result = calibrate_embedder(embedder, dataset, target=target, config=load_settings(config))  # type: ignore[arg-type]
     out_console.print(
-        f"{result.embedder}: threshold {result.similarity_threshold:.3f} on {result.pairs} pairs "
-        f"({result.drifted} drifted) from {result.source}; precision {result.precision:.2f}, recall "
-        f"{result.recall:.2f}, F1 {result.f1:.2f}, AUC {result.auc:.2f}; configured now: {result.configured_threshold}"
+        escape(
+            f"{result.embedder}: threshold {result.similarity_threshold:.3f} on {result.pairs} pairs "
+            f"({result.drifted} drifted) from {result.source}; precision {result.precision:.2f}, recall "
+            f"{result.recall:.2f}, F1 {result.f1:.2f}, AUC {result.auc:.2f}; "
+            f"configured now: {result.configured_threshold}"
+        )
     )
     out_console.print(
-        f"set it in reelcrew.toml: [gates.character_threshold] {result.embedder} = {result.similarity_threshold:.3f}"
+        escape(
+            f"set it in reelcrew.toml: [gates.character_threshold] {result.embedder} = "
+            f"{result.similarity_threshold:.3f}"
+        ),
+        soft_wrap=True,
     )
-
-
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"

@@ -162,6 +162,16 @@ def run(ctx: SuiteContext) -> SuiteResult:
     metrics = [
         Metric(name="scene_f1", value=scenes.f1, threshold=0.95, description="scene headings found (multiset F1)"),
         Metric(
+            name="scene_precision",
+            value=scenes.precision,
+            description=f"headings found that are gold scenes ({scenes.tp} of {scenes.tp + scenes.fp})",
+        ),
+        Metric(
+            name="scene_recall",
+            value=scenes.recall,
+            description=f"gold scenes whose heading was found ({scenes.tp} of {scenes.tp + scenes.fn})",
+        ),
+        Metric(
             name="scene_count_accuracy",
             value=totals.scene_counts_right / totals.scripts,
             threshold=0.75,
@@ -178,6 +188,16 @@ def run(ctx: SuiteContext) -> SuiteResult:
             value=characters.f1,
             threshold=0.9,
             description="speaking characters found, after mapping aliases",
+        ),
+        Metric(
+            name="character_precision",
+            value=characters.precision,
+            description=f"speakers found that are gold characters ({characters.tp} of {characters.tp + characters.fp})",
+        ),
+        Metric(
+            name="character_recall",
+            value=characters.recall,
+            description=f"gold characters found speaking ({characters.tp} of {characters.tp + characters.fn})",
         ),
         Metric(
             name="dialogue_attribution",
@@ -214,7 +234,6 @@ def run(ctx: SuiteContext) -> SuiteResult:
         ]
     matrices: list[Matrix] = []
     if storyboards:
-        agreement = scorers.agreement(totals.shot_gold, totals.shot_pred)
         bible_chars = scorers.set_prf(*totals.bible_characters)
         bible_locs = scorers.set_prf(*totals.bible_locations)
         metrics += [
@@ -230,6 +249,10 @@ def run(ctx: SuiteContext) -> SuiteResult:
                 threshold=0.9,
                 description="locations that got a scene bible",
             ),
+        ]
+    if storyboards and totals.shot_gold:  # scripts labelled with no shots have no shot types to score
+        agreement = scorers.agreement(totals.shot_gold, totals.shot_pred)
+        metrics += [
             Metric(
                 name="shot_type_accuracy",
                 value=agreement.accuracy,
@@ -278,8 +301,14 @@ def run(ctx: SuiteContext) -> SuiteResult:
                 columns=[
                     "script",
                     "scenes (gold/found)",
+                    "scene P",
+                    "scene R",
+                    "scene F1",
                     "episodes (gold/found)",
-                    "characters F1",
+                    "characters (gold/found)",
+                    "character P",
+                    "character R",
+                    "character F1",
                     "lines right",
                     "locations F1",
                 ],
@@ -317,8 +346,11 @@ def _score_script(
         raise SuiteSkipped(f"{name}: the loader found no scenes at all; the script suite cannot score it")
     tag = f"{name}:"
     t.scripts += 1
-    t.headings[0].extend(tag + heading_key(s.heading) for s in gold.scenes)
-    t.headings[1].extend(tag + heading_key(s.heading) for s in predicted)
+    gold_headings = [heading_key(s.heading) for s in gold.scenes]
+    pred_headings = [heading_key(s.heading) for s in predicted]
+    t.headings[0].extend(tag + h for h in gold_headings)
+    t.headings[1].extend(tag + h for h in pred_headings)
+    scene_score = scorers.set_prf(gold_headings, pred_headings)
     t.scene_counts_right += len(predicted) == len(gold.scenes)
     t.episodes_right += len(screenplay.episodes) == gold.episodes
 
@@ -384,7 +416,13 @@ def _score_script(
         [
             name,
             f"{len(gold.scenes)}/{len(predicted)}",
+            round(scene_score.precision, 3),
+            round(scene_score.recall, 3),
+            round(scene_score.f1, 3),
             f"{gold.episodes}/{len(screenplay.episodes)}",
+            f"{len(gold_chars)}/{len(pred_chars)}",
+            round(char_score.precision, 3),
+            round(char_score.recall, 3),
             round(char_score.f1, 3),
             f"{attribution.correct}/{attribution.total}",
             round(loc_score.f1, 3),

@@ -14,14 +14,24 @@ from evals.harness import (
     BASELINE_PATH,
     Baseline,
     check_baseline,
+    compare,
     compare_reports,
+    compare_with_baseline,
     eval_config,
     load_baseline,
     run_eval,
     write_baseline,
 )
-from evals.models import Curve, EvalReport, Metric, SuiteResult
-from evals.report import render_html, summary_table, write_report
+from evals.models import Comparison, Curve, EvalReport, Metric, SuiteResult
+from evals.report import (
+    comparison_table,
+    format_delta,
+    render_comparison_html,
+    render_html,
+    summary_table,
+    write_comparison,
+    write_report,
+)
 
 
 def _report(accuracy: float = 0.9, cost: float = 10.0, status: str = "passed") -> EvalReport:
@@ -178,3 +188,86 @@ class TestReport:
     def test_html_escapes_text(self) -> None:
         report = EvalReport(suites=[SuiteResult(name="qa", status="error", error="<script>alert(1)</script>")])
         assert "<script>alert" not in render_html(report)
+
+
+class TestBaselineOfAnotherPolicy:
+    def _llm(self, accuracy: float = 0.8) -> EvalReport:
+        report = _report(accuracy=accuracy, cost=9.0)
+        report.policy = "llm"
+        return report
+
+    def test_an_llm_run_is_compared_with_the_rules_baseline(self, tmp_path: Path) -> None:
+        path = write_baseline(_report(accuracy=0.9, cost=10.0), tmp_path / "baseline.json")
+        versus = compare_with_baseline(self._llm(), path)
+        assert (versus.label_a, versus.label_b) == ("baseline (rules)", "llm")
+        rows = {r.metric: r for r in versus.rows}
+        assert rows["routing.accuracy"].a == 0.9 and rows["routing.accuracy"].b == 0.8
+        assert rows["routing.accuracy"].delta == pytest.approx(-0.1)
+        assert rows["routing.accuracy"].better == "a"  # the rules baseline is better here
+        assert rows["routing.routed_cost_usd"].better == "b"  # cheaper is better
+        assert rows["routing.all_veo_cost_usd"].a is None  # informational: not stored, shown for the run only
+
+    def test_only_the_suites_run_are_lined_up_and_rounding_is_not_a_change(self, tmp_path: Path) -> None:
+        path = tmp_path / "baseline.json"
+        path.write_text(
+            Baseline(
+                metrics={"qa.step_accuracy": {"value": 1.0}, "routing.accuracy": {"value": 0.333333}}  # type: ignore[dict-item]
+            ).model_dump_json(),
+            encoding="utf-8",
+        )
+        versus = compare_with_baseline(self._llm(accuracy=1 / 3), path)
+        assert not any(r.metric.startswith("qa.") for r in versus.rows)
+        assert {r.metric: r.better for r in versus.rows}["routing.accuracy"] == "same"
+
+    def test_update_baseline_never_writes_over_another_policy(self, tmp_path: Path) -> None:
+        path = write_baseline(_report(), tmp_path / "baseline.json")
+        with pytest.raises(ConfigError, match="--baseline FILE"):
+            write_baseline(self._llm(), path)
+        assert load_baseline(path).policy == "rules"
+        llm_path = write_baseline(self._llm(accuracy=0.85), tmp_path / "baseline.llm.json")
+        assert load_baseline(llm_path).policy == "llm"
+        assert [r.metric for r in check_baseline(self._llm(accuracy=0.8), llm_path)] == ["routing.accuracy"]
+
+
+class TestComparisonReport:
+    def _comparison(self) -> Comparison:
+        a, b = _report(accuracy=0.9, cost=10.0), _report(accuracy=0.95, cost=12.5)
+        b.config = {"quality": "premium"}
+        a.config = {"quality": "standard"}
+        return Comparison(label_a="cheap", label_b="<fancy>", a=a, b=b, rows=compare_reports(a, b))
+
+    def test_side_by_side_with_deltas_in_the_report_look(self, tmp_path: Path) -> None:
+        files = write_comparison(self._comparison(), tmp_path)
+        assert files.json_path == tmp_path / "comparison.json" and files.html_path == tmp_path / "comparison.html"
+        html = files.html_path.read_text(encoding="utf-8")
+        assert "td.num { text-align: right" in html  # the report's stylesheet: the same look
+        assert "&lt;fancy&gt;" in html and "<fancy>" not in html  # labels are escaped
+        assert '<td class="num better">+0.050</td>' in html  # accuracy rose: better in b
+        assert '<td class="num worse">+$2.50</td>' in html  # the cost rose: worse in b
+        assert "$10.00" in html and "$12.50" in html
+        assert '<tr class="differs"><th>quality</th><td>standard</td><td>premium</td></tr>' in html
+        again = Comparison.model_validate_json(files.json_path.read_text(encoding="utf-8"))
+        assert [r.metric for r in again.rows] == [r.metric for r in self._comparison().rows]
+
+    def test_terminal_table_and_delta_format(self) -> None:
+        console = Console(width=140, record=True)
+        console.print(comparison_table(self._comparison()))
+        text = console.export_text()
+        assert "cheap vs <fancy>" in text and "+0.050" in text and "+$2.50" in text
+        assert format_delta(None) == "—" and format_delta(1e-9) == "0" and format_delta(-3.0, "count") == "−3"
+
+    def test_a_suite_broken_on_one_side_still_renders(self) -> None:
+        a = _report()
+        b = EvalReport(suites=[SuiteResult(name="routing", status="error", error="boom")])
+        html = render_comparison_html(Comparison(label_a="a", label_b="b", a=a, b=b, rows=compare_reports(a, b)))
+        assert '<td class="error">error</td>' in html and "—" in html
+
+    def test_compare_writes_json_and_html(self, tmp_path: Path) -> None:
+        cheap = Config()
+        cheap.router.default_family = "happyhorse"
+        result = compare(Config(), cheap, suites=["routing"], out_dir=tmp_path, labels=("default", "cheap"))
+        html = (tmp_path / "comparison.html").read_text(encoding="utf-8")
+        assert (tmp_path / "comparison.json").is_file()
+        assert 'href="default/report.html"' in html and 'href="cheap/report.html"' in html
+        assert "routed_cost_usd" in html and "delta (cheap − default)" in html
+        assert any(r.better in ("a", "b") for r in result.rows)  # the routing changed something
