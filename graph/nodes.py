@@ -22,6 +22,8 @@ from agents.continuity import ContinuityAgent
 from agents.qa import QAAgent
 from agents.router import RouterAgent
 from agents.script import ScriptAgent
+from agents.usage import usage_ledger
+from domain.decisions import Decision
 from domain.errors import BackendError, BudgetExceeded
 from domain.production import ShotAttempt, ShotRecord
 from domain.settings import Config
@@ -111,6 +113,7 @@ def estimate_cost(state: ProductionState, runtime: Runtime[ProductionContext], s
         "records": {k: v for k, v in records.items() if k not in known},
         "progress": state.get("progress") or progress,
         "redos": state.get("redos") or {},
+        "history": state.get("history") or {},
         "status": "estimated" if state.get("dry_run") else "producing",
     }
 
@@ -168,10 +171,13 @@ def qa(state: ProductionState, runtime: Runtime[ProductionContext], settings: Co
     continuity, qa_agent = ContinuityAgent(ctx), QAAgent(ctx)
     continuity.settle_references(checked, records)
     max_attempts = ctx.config.gates.max_attempts
+    history = state.get("history") or {}
     updates: dict[str, ShotRecord] = {}
     for shot in checked:
         record = records[shot.id]
-        action, note = qa_agent.verdict(record, max_attempts)
+        # The verdict sees every attempt of the shot, those made before a storyboard redo included: they count
+        # against max_attempts (the gates and the references above judge only the current revision's takes).
+        action, note = qa_agent.verdict(with_history(record, history), max_attempts)
         if action == "approve":
             clip = Path(record.attempts[-1].clip)
             final = ctx.out / "episodes" / f"ep{shot.episode:02d}" / "shots" / f"{shot.id}.mp4"
@@ -191,6 +197,7 @@ def qa(state: ProductionState, runtime: Runtime[ProductionContext], settings: Co
     for episode in {s.episode for s in checked}:
         progress[episode].qa_rounds += 1
     storyboard = ctx.project.storyboard
+    write_storyboard_files(storyboard, ctx.out)  # references and approved frames locked this round, on disk now
     return {
         "records": updates,
         "progress": progress,
@@ -199,16 +206,26 @@ def qa(state: ProductionState, runtime: Runtime[ProductionContext], settings: Co
     }
 
 
+def with_history(record: ShotRecord, history: dict[str, list[ShotAttempt]]) -> ShotRecord:
+    """``record`` with the attempts its shot had under storyboard revisions a redo replaced put before its own."""
+    earlier = history.get(record.shot_id) or []
+    return record.model_copy(update={"attempts": [*earlier, *record.attempts]}) if earlier else record
+
+
 def _clusters(state: ProductionState, records: dict[str, ShotRecord], ctx: ToolContext) -> list[dict[str, Any]]:
-    """Scenes whose first-round failures cluster, and that still have a storyboard redo left."""
+    """Scenes whose first-round failures cluster, that still have a storyboard redo left, and whose shots all have
+    an attempt left to generate the new storyboard with (a redo does not add attempts)."""
     redos = state.get("redos") or {}
-    limit = ctx.config.gates.max_storyboard_redos
+    history = state.get("history") or {}
+    limit, max_attempts = ctx.config.gates.max_storyboard_redos, ctx.config.gates.max_attempts
     scene_records: dict[str, list[ShotRecord]] = {}
     for board in (b for e in state["storyboard"].episodes for b in e.scenes):
         scene = board.scene.id
         recs = [records[s.id] for s in board.shots]
         first_round = recs and all(len(r.attempts) == 1 for r in recs if r.attempts)
-        if redos.get(scene, 0) < limit and first_round and any(r.status in ("regenerate", "flagged") for r in recs):
+        left = all(len(with_history(r, history).attempts) < max_attempts for r in recs)
+        failed = any(r.status in ("regenerate", "flagged") for r in recs)
+        if redos.get(scene, 0) < limit and first_round and left and failed:
             scene_records[scene] = recs
     if not scene_records:
         return []
@@ -216,9 +233,13 @@ def _clusters(state: ProductionState, records: dict[str, ShotRecord], ctx: ToolC
 
 
 def redo_storyboard(state: ProductionState, runtime: Runtime[ProductionContext], settings: Config) -> dict[str, Any]:
-    """Failures clustered upstream: fix the bible entries at fault, redo the scene's storyboard, start it over."""
+    """Failures clustered upstream: fix the bible entries at fault, redo the scene's storyboard, start it over.
+
+    The scene's shots start the new revision with fresh records; the attempts they had move to ``history``, where
+    the figures count them and QA counts them against each shot's max_attempts."""
     ctx = with_board(tool_context(runtime, settings), state["storyboard"])
     redos = dict(state.get("redos") or {})
+    history = {k: list(v) for k, v in (state.get("history") or {}).items()}
     records: dict[str, ShotRecord | None] = {}
     for cluster in state.get("clusters") or []:
         scene = cluster["scene_id"]
@@ -226,11 +247,20 @@ def redo_storyboard(state: ProductionState, runtime: Runtime[ProductionContext],
         CharacterAgent(ctx).fix_entries(cluster.get("characters", []), cluster.get("locations", []), reasons)
         old = [s.id for s in ctx.project.storyboard.scene_board(scene).shots]
         board = ScriptAgent(ctx).redo_scene(scene, reasons)
+        for shot_id in old:
+            if state["records"][shot_id].attempts:
+                history[shot_id] = [*history.get(shot_id, []), *state["records"][shot_id].attempts]
         records.update({shot_id: None for shot_id in old})
         records.update({s.id: ShotRecord(shot_id=s.id) for s in board.shots})
         redos[scene] = redos.get(scene, 0) + 1
     write_storyboard_files(ctx.project.storyboard, ctx.out)
-    return {"storyboard": ctx.project.storyboard, "records": records, "redos": redos, "clusters": []}
+    return {
+        "storyboard": ctx.project.storyboard,
+        "records": records,
+        "redos": redos,
+        "history": history,
+        "clusters": [],
+    }
 
 
 def review(state: ProductionState, runtime: Runtime[ProductionContext], settings: Config) -> dict[str, Any]:
@@ -256,6 +286,12 @@ def review(state: ProductionState, runtime: Runtime[ProductionContext], settings
                 prompt=last.prompt if last else "",
             )
         )
+    # What the reviewer opens next: the storyboard and bibles as they stand, and a contact sheet with the approved
+    # clips and the flagged takes (written again when the node re-runs on resume: same bytes).
+    write_storyboard_files(storyboard, ctx.out)
+    clips = {k: Path(r.final_clip) for k, r in state["records"].items() if r.final_clip}
+    clips |= {item.shot_id: Path(item.clip) for item in items if item.clip}
+    write_contact_sheet(storyboard, clips, ctx.out)
     answer = interrupt({"flagged": [item.model_dump() for item in items]})
     decisions = {k: ReviewDecision.model_validate(v) for k, v in (answer or {}).items()}
     updates: dict[str, ShotRecord] = {}
@@ -326,25 +362,36 @@ def finish_episode(state: EpisodeJob, runtime: Runtime[ProductionContext], setti
 
 def finalize(state: ProductionState, runtime: Runtime[ProductionContext], settings: Config) -> dict[str, Any]:
     ctx = with_board(tool_context(runtime, settings), state["storyboard"])
-    figs = figures(state["records"], state.get("redos") or {}, ledger(ctx).spent_usd)
+    history = state.get("history") or {}
+    figs = figures(state["records"], state.get("redos") or {}, ledger(ctx).spent_usd, history)
+
+    def earlier(shot_id: str) -> list[dict[str, Any]]:
+        return [a.model_dump(mode="json") for a in history.get(shot_id, [])]
+
     manifest = {
         "title": state["storyboard"].title,
         "figures": figs.model_dump(),
         "storyboard_redos": state.get("redos") or {},
         "estimate": state["estimate"].model_dump(),
         "episodes": state.get("cuts") or {},
-        "shots": {k: v.model_dump(mode="json") for k, v in state["records"].items()},
+        # earlier_attempts: the shot's attempts under storyboard revisions a redo replaced (before "attempts").
+        "shots": {
+            k: {**v.model_dump(mode="json"), "earlier_attempts": earlier(k)} for k, v in state["records"].items()
+        },
+        # Shots a storyboard redo took off the board, with the attempts they had.
+        "removed_shots": {k: {"earlier_attempts": earlier(k)} for k in history if k not in state["records"]},
         "llm_usage": _llm_usage(ctx),
     }
     write_manifest(ctx.out, manifest)
+    write_storyboard_files(state["storyboard"], ctx.out)  # with the reference and approved frames QA locked
     clips = {k: Path(r.final_clip) for k, r in state["records"].items() if r.final_clip}
     write_contact_sheet(state["storyboard"], clips, ctx.out)
     return {"status": "complete"}
 
 
 def _llm_usage(ctx: ToolContext) -> dict[str, Any]:
-    usage = ctx.services.get("llm_usage")
-    return usage.summary() if usage is not None else {}
+    """Every LLM call of the production (OUT/llm_usage.json), those of processes before a resume included."""
+    return usage_ledger(ctx).summary()
 
 
 def _place(clip: Path, final: Path) -> None:

@@ -68,6 +68,10 @@ class ProductionState(TypedDict, total=False):
     cuts: Annotated[dict[str, dict[str, Any]], merge]
     progress: dict[int, EpisodeProgress]
     redos: dict[str, int]
+    history: dict[str, list[ShotAttempt]]
+    """Per shot id, the attempts made under storyboard revisions that a redo replaced, oldest first. They stay in
+    the run's figures, and they count against the shot's ``gates.max_attempts``: a redo changes what the shot's
+    remaining attempts generate, it does not give it new ones."""
     clusters: list[dict[str, Any]]
     review: list[ReviewItem]
     status: str

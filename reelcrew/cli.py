@@ -7,17 +7,19 @@ Exit codes: 0 done (or paused for review / stopped at the budget cap, with what 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from domain.errors import ReelcrewError
+from domain.errors import ConfigError, ReelcrewError
 from reelcrew import runner
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Screenplay in, vertical short drama out.")
@@ -44,14 +46,14 @@ def _run_section(quality: str | None, workers: int | None, budget: float | None,
 
 
 class ProgressListener:
-    """Per-episode bars that move as shots are decided, with attempts and spend."""
+    """Per-episode bars that move as shots are decided, each with its episode's attempts and spend."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
         self.tasks: dict[str, Any] = {}
         self.decided: dict[str, set[str]] = {}
-        self.attempts = 0
-        self.spent = 0.0
+        self.attempts: dict[str, int] = {}
+        self.spent: dict[str, float] = {}
 
     def __call__(self, node: str, update: dict[str, Any]) -> None:
         if node == "estimate_cost" and update.get("estimate") is not None:
@@ -65,32 +67,50 @@ class ProgressListener:
             if record is None:
                 continue
             episode = shot_id.split("-")[0]
-            if node == "gates" and record.attempts:
-                self.attempts += 1
-                self.spent += record.attempts[-1].cost_usd
-            if episode in self.tasks and record.status in ("approved", "flagged", "rejected"):
+            generated = node == "gates" and bool(record.attempts)
+            if generated:
+                self.attempts[episode] = self.attempts.get(episode, 0) + 1
+                self.spent[episode] = self.spent.get(episode, 0.0) + record.attempts[-1].cost_usd
+            decided = record.status in ("approved", "flagged", "rejected")
+            if episode not in self.tasks or not (generated or decided):
+                continue
+            if decided:
                 self.decided[episode].add(shot_id)
-                self.progress.update(
-                    self.tasks[episode],
-                    completed=len(self.decided[episode]),
-                    description=f"episode {episode[1:]}  attempts {self.attempts}  ${self.spent:.2f}",
-                )
+            self.progress.update(
+                self.tasks[episode],
+                completed=len(self.decided[episode]),
+                description=f"episode {episode[1:]}  attempts {self.attempts.get(episode, 0)}  "
+                f"${self.spent.get(episode, 0.0):.2f}",
+            )
+
+
+def summary_rows(outcome: runner.RunOutcome) -> list[tuple[str, str]]:
+    """The end-of-run summary as (figure, value) rows. A dry run generated nothing: it shows no approval, retry,
+    drift or review figures, only what it priced."""
+    figs = outcome.figures
+    if outcome.status == "estimated":
+        return [("shots", str(figs.shots)), ("cost", f"${figs.spent_usd:.2f}"), ("time", f"{outcome.elapsed_s:.1f}s")]
+    drift = ", ".join(f"{gate} {rate:.0%}" for gate, rate in figs.drift_rate.items()) or "—"
+    return [
+        ("shots", str(figs.shots)),
+        ("first-pass approval", f"{figs.first_pass_approval_rate:.0%}"),
+        ("attempts per shot", f"{figs.attempts_per_shot:.2f} ({figs.attempts} attempts, {figs.retries} retries)"),
+        ("drift rate per gate", drift),
+        ("flagged", str(figs.flagged)),
+        ("human reviews", str(figs.human_reviews)),
+        ("storyboard redos", str(figs.storyboard_redos)),
+        ("cost", f"${figs.spent_usd:.2f}"),
+        ("time", f"{outcome.elapsed_s:.1f}s"),
+    ]
 
 
 def _report(outcome: runner.RunOutcome) -> None:
-    figs = outcome.figures
-    table = Table(title=f"reelcrew: {outcome.status.replace('_', ' ')}")
-    for column in ("shots", "first-pass approval", "retries", "flagged", "redos", "cost", "time"):
-        table.add_column(column, justify="right")
-    table.add_row(
-        str(figs.shots),
-        f"{figs.first_pass_approval_rate:.0%}",
-        str(figs.retries),
-        str(figs.flagged),
-        str(figs.storyboard_redos),
-        f"${figs.spent_usd:.2f}",
-        f"{outcome.elapsed_s:.1f}s",
-    )
+    title = f"reelcrew: {outcome.status.replace('_', ' ')}"
+    table = Table(title=title, show_header=False, min_width=len(title) + 8)
+    table.add_column("figure")
+    table.add_column("value")
+    for name, value in summary_rows(outcome):
+        table.add_row(name, value)
     out_console.print(table)
     if outcome.estimate is not None:
         est = outcome.estimate
@@ -99,7 +119,12 @@ def _report(outcome: runner.RunOutcome) -> None:
             f"all-{est.baseline_model}: ${est.baseline_usd:.2f}; saving {est.savings_ratio:.0%}"
         )
     if outcome.status == "stopped_budget":
-        console.print(f"[yellow]{outcome.message}[/]")
+        # The runner's message names the command generically (OUT); the user needs the folder they produced into.
+        again = f"reelcrew resume {shlex.quote(outcome.out)} --budget USD"
+        message = outcome.message.replace("reelcrew resume OUT --budget USD", again)
+        if again not in message:
+            message += f" Raise the cap with `{again}`."
+        console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True)
     if outcome.status == "paused_for_review":
         console.print(
             f"[yellow]{len(outcome.review)} shot(s) flagged for review.[/] "
@@ -216,7 +241,8 @@ def list_tools() -> None:
     from tools.registry import all_tools
 
     table = Table(title="tools")
-    for column in ("tool", "agent", "costs money", "what it does"):
+    table.add_column("tool", no_wrap=True)  # a tool's name is what an LLM calls: never cut it
+    for column in ("agent", "costs money", "what it does"):
         table.add_column(column)
     for spec in all_tools().values():
         table.add_row(spec.name, spec.agent, "yes" if spec.costs_money else "", spec.description.splitlines()[0])

@@ -244,7 +244,9 @@ def _outcome(
     graph: Any, config: dict[str, Any], ctx: ToolContext, started: float, status: Status, message: str
 ) -> RunOutcome:
     values = graph.get_state(config).values
-    figs = figures(values.get("records") or {}, values.get("redos") or {}, ledger(ctx).spent_usd)
+    figs = figures(
+        values.get("records") or {}, values.get("redos") or {}, ledger(ctx).spent_usd, values.get("history") or {}
+    )
     return RunOutcome(
         status=status,
         out=str(ctx.out),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,13 @@ def test_produce_writes_every_output(tmp_path: Path) -> None:
         assert record["attempts"][-1]["model"]  # routed
     decisions = [json.loads(line) for line in (out / "decisions.jsonl").read_text().splitlines()]
     assert {d["agent"] for d in decisions} >= {"script", "character", "router", "continuity", "qa", "audio"}
+    # The files people open hold the reference and approved frames QA locked, as the storyboard does.
+    bibles = json.loads((out / "storyboard.json").read_text())["bibles"]
+    assert all(bibles["characters"][c]["reference_frames"] for c in ("maya", "ben"))
+    assert all(loc["approved_frames"] for loc in bibles["locations"].values())
+    for kind, entries in bibles.items():
+        for entry_id, entry in entries.items():
+            assert json.loads((out / "bibles" / kind / f"{entry_id}.json").read_text()) == entry, entry_id
 
 
 def test_rerun_pays_nothing_twice(tmp_path: Path) -> None:
@@ -81,6 +89,10 @@ def test_review_pause_reject_and_regenerate(tmp_path: Path) -> None:
     broken = {**SMALL, "backends": {"simulation": {"*": "black_frames"}}}
     outcome = runner.produce([TINY], out, **broken)
     assert outcome.status == "paused_for_review" and outcome.review
+    # Every clip is broken: each shot is generated max_attempts (3) times in all, a storyboard redo included.
+    per_shot = Counter(c["shot_id"] for c in model_calls(out))
+    assert set(per_shot.values()) == {3}
+    assert outcome.figures.attempts == sum(per_shot.values()) and outcome.figures.first_pass_approved == 0
     items = runner.pending_review(out)
     assert [i.shot_id for i in items] == [i.shot_id for i in outcome.review]
     assert all(i.reasons for i in items)
@@ -97,3 +109,12 @@ def test_review_pause_reject_and_regenerate(tmp_path: Path) -> None:
     redos = manifest["storyboard_redos"]
     assert redos and set(redos.values()) == {1}
     assert manifest["figures"]["storyboard_redos"] == len(redos)
+    # The attempts made before the redo stay in the shots' records and in the figures.
+    earlier = {k: len(s["earlier_attempts"]) for k, s in manifest["shots"].items() if s["earlier_attempts"]}
+    assert {k[:8] for k in earlier} == set(redos) and set(earlier.values()) == {1}
+    every = {k: s["earlier_attempts"] + s["attempts"] for k, s in manifest["shots"].items()}
+    every |= {k: s["earlier_attempts"] for k, s in manifest["removed_shots"].items()}
+    assert {k: len(v) for k, v in every.items()} == dict(per_shot)
+    figures = manifest["figures"]
+    assert figures["attempts"] == len(model_calls(out)) and figures["retries"] == figures["attempts"] - len(every)
+    assert figures["drift_rate"]["artifacts"] == 1.0

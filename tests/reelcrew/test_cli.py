@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "neon-vows"
+TINY = ROOT / "tests" / "fixtures" / "scripts" / "two-nights.fountain"
 
 
 def reelcrew(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -69,6 +72,51 @@ def test_dry_run_prints_the_estimate(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "estimate: $" in done.stdout and "saving" in done.stdout
     assert not (tmp_path / "out" / "calls.jsonl").exists()
+    # Nothing was generated: no approval, attempt, drift or review figures, only what was priced.
+    for figure in ("first-pass", "attempts per shot", "drift rate", "human reviews"):
+        assert figure not in done.stdout, figure
+
+
+def _config(tmp_path: Path, more: str = "") -> Path:
+    config = tmp_path / "reelcrew.toml"
+    config.write_text("[run]\nwidth = 144\nheight = 256\nworkers = 4\n\n[export]\nwidth = 144\nheight = 256\n" + more)
+    return config
+
+
+def test_produce_reports_each_episode_and_the_run_figures(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = reelcrew("produce", str(TINY), "-o", str(out), "-c", str(_config(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    # Each episode's bar counts that episode's attempts (every generation, those before a storyboard redo too).
+    for number in ("01", "02"):
+        made = sum(
+            len(s["attempts"]) + len(s["earlier_attempts"])
+            for k, s in manifest["shots"].items()
+            if k.startswith(f"E{number}-")
+        )
+        bars = re.findall(rf"episode {number}\s+attempts (\d+)", done.stderr)
+        assert bars and int(bars[-1]) == made, (number, made, done.stderr)
+    # The summary shows what the manifest's figures hold: attempts per shot, drift rate per gate, human reviews.
+    figures = manifest["figures"]
+    summary = done.stdout
+    assert re.search(
+        rf"attempts per shot\W+{figures['attempts_per_shot']:.2f} \({figures['attempts']} attempts", summary
+    )
+    for gate, rate in figures["drift_rate"].items():
+        assert re.search(rf"drift rate per gate\W+.*{gate} {rate:.0%}", summary), gate
+    assert re.search(rf"human reviews\W+{figures['human_reviews']}\b", summary)
+    assert re.search(rf"first-pass approval\W+{figures['first_pass_approval_rate']:.0%}", summary)
+
+
+def test_budget_stop_names_the_production_folder(tmp_path: Path) -> None:
+    out = tmp_path / "my out"
+    config = _config(tmp_path, "\n[backends]\nsimulate_billing = true\n")
+    done = reelcrew("produce", str(TINY), "-o", str(out), "-c", str(config), "--budget", "1")
+    assert done.returncode == 0, done.stderr
+    assert "budget cap $1.00 reached" in done.stderr
+    assert f"reelcrew resume {shlex.quote(str(out))} --budget" in done.stderr, done.stderr
+    assert "resume OUT" not in done.stderr
 
 
 def test_init_writes_a_config_that_loads(tmp_path: Path) -> None:
