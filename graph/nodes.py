@@ -301,6 +301,17 @@ def review(state: ProductionState, runtime: Runtime[ProductionContext], settings
         if decision is None:
             continue
         record = state["records"][shot.id]
+        ctx.decisions.record(  # a human's call is a decision like any agent's: the eval harness reads it too
+            Decision(
+                agent="qa",
+                policy="human",
+                tool="review",
+                arguments=decision.model_dump(),
+                result={"reasons": record.review_reasons, "attempts": len(record.attempts)},
+                reason="human review of a flagged shot",
+                subject=shot.id,
+            )
+        )
         if decision.action == "approve":
             clip = Path(record.attempts[-1].clip)
             final = ctx.out / "episodes" / f"ep{shot.episode:02d}" / "shots" / f"{shot.id}.mp4"
@@ -318,7 +329,9 @@ def review(state: ProductionState, runtime: Runtime[ProductionContext], settings
                     reason="human review: edited prompt",
                     subject=shot.id,
                 )
-            updates[shot.id] = record.model_copy(update={"status": "regenerate", "correction": "human review"})
+            why = ", ".join(record.review_reasons) or "flagged"
+            note = f"A reviewer turned down the last take ({why}) and asked for a new one."
+            updates[shot.id] = record.model_copy(update={"status": "regenerate", "correction": note})
         progress[shot.episode] = progress[shot.episode].model_copy(update={"phase": Phase.GENERATING})
     return {"records": updates, "progress": progress, "storyboard": ctx.project.storyboard}
 

@@ -189,11 +189,20 @@ def review(
         table.add_row(item.shot_id, ", ".join(item.reasons), "\n".join(item.frames), item.clip)
     out_console.print(table)
     if decisions is not None:
-        answers = json.loads(decisions.read_text())
+        try:
+            answers = json.loads(decisions.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{decisions}: cannot read review answers ({exc})") from None
+        if not isinstance(answers, dict):
+            raise ConfigError(f"{decisions}: review answers are a JSON object {{shot_id: {{action, prompt}}}}")
     else:
         answers = {}
         for item in items:
-            action = typer.prompt(f"{item.shot_id}: approve / reject / regenerate", default="regenerate")
+            action = typer.prompt(
+                f"{item.shot_id}: approve / reject / regenerate",
+                default="regenerate",
+                type=click.Choice(["approve", "reject", "regenerate"]),
+            )
             prompt = typer.prompt("new shot description", default="") if action == "regenerate" else ""
             answers[item.shot_id] = {"action": action, "prompt": prompt}
     _with_progress(lambda listen: runner.submit_review(out, answers, listener=listen))

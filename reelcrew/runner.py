@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from langgraph.types import Command
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from domain.errors import BudgetExceeded, ConfigError
 from domain.files import write_json
@@ -23,7 +24,7 @@ from domain.production import ShotRecord
 from domain.storyboard import Storyboard
 from graph.build import build_graph
 from graph.checkpoint import open_checkpointer
-from graph.state import EpisodeProgress, Phase, ProductionContext, ReviewItem
+from graph.state import EpisodeProgress, Phase, ProductionContext, ReviewDecision, ReviewItem
 from reelcrew.config import Settings, load_settings
 from tools.artifacts import RunFigures, figures
 from tools.contact_sheet import write_contact_sheet
@@ -39,7 +40,10 @@ class RunSpec(BaseModel):
     """What was asked for a production; enough to rebuild its graph on resume. Holds no secrets."""
 
     scripts: list[str]
-    thread_id: str = "production"
+    thread_id: str = Field(
+        default_factory=lambda: f"production-{uuid.uuid4().hex[:12]}",
+        description="the production's own checkpoint thread: productions sharing a Postgres never meet",
+    )
     config_file: str | None = None
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     dry_run: bool = False
@@ -72,14 +76,20 @@ def produce(
     ``overrides`` are config sections merged over the file and the environment, e.g. ``run={"quality": "draft"}``.
     """
     out = Path(out)
-    load_script(list(scripts))  # a broken script stops here, before anything is written to OUT
+    screenplay = load_script(list(scripts))  # a broken script stops here, before anything is written to OUT
     spec = RunSpec(
         scripts=[str(Path(s).resolve()) for s in scripts],
         config_file=str(config_file.resolve()) if config_file else None,
         overrides={k: v for k, v in overrides.items() if v},
         dry_run=dry_run,
     )
+    if (out / RUN_FILE).is_file():  # the same folder is the same production: it keeps its checkpoint thread
+        spec.thread_id = _spec(out).thread_id
     settings = _settings(spec)
+    missing = sorted(set(settings.run.episodes or []) - {e.number for e in screenplay.episodes})
+    if missing:
+        have = ", ".join(str(e.number) for e in screenplay.episodes)
+        raise ConfigError(f"no episode {', '.join(map(str, missing))} in {screenplay.title!r}; it has episodes {have}")
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / RUN_FILE, spec)
     return _run(spec, settings, out, {"scripts": spec.scripts, "dry_run": dry_run}, listener)
@@ -110,9 +120,27 @@ def pending_review(out: Path | str) -> list[ReviewItem]:
 def submit_review(
     out: Path | str, decisions: dict[str, dict[str, str]], *, listener: Listener | None = None
 ) -> RunOutcome:
-    """Answer the review pause (shot id → {action: approve|reject|regenerate, prompt}) and continue the run."""
+    """Answer the review pause (shot id → {action: approve|reject|regenerate, prompt}) and continue the run.
+
+    The answers are checked first: a wrong one is refused with what is wrong, before it reaches the checkpoint
+    (where it would fail every later resume)."""
     out = Path(out)
     spec = _spec(out)
+    waiting = {item.shot_id for item in pending_review(out)}
+    if not waiting:
+        raise ConfigError(f"{out}: no shot is waiting for review")
+    problems = [f"{shot_id}: not waiting for review" for shot_id in decisions if shot_id not in waiting]
+    for shot_id, answer in decisions.items():
+        try:
+            ReviewDecision.model_validate(answer)
+        except ValidationError as exc:
+            problems += [f"{shot_id}: {e['msg']}" for e in exc.errors(include_url=False)]
+    if problems:
+        shots = ", ".join(sorted(waiting))
+        raise ConfigError(
+            "review answers refused: " + "; ".join(problems) + f". Waiting: {shots}; each answer is "
+            '{"action": "approve" | "reject" | "regenerate", "prompt": "new description (regenerate only)"}'
+        )
     return _run(spec, _settings(spec), out, Command(resume=decisions), listener)
 
 
