@@ -192,7 +192,11 @@ class LLMSettings(BaseModel):
     max_steps: int = Field(default=8, ge=1)
     price_per_1k_input: float = 0.0
     price_per_1k_output: float = 0.0
-    agents: dict[str, AgentLLMSettings] = Field(default_factory=dict)
+    agents: dict[str, AgentLLMSettings] = Field(
+        default_factory=dict,
+        description="per agent (script, character, router, continuity, qa, audio, director): policy 'rules' or "
+        '\'llm\' and an optional model, e.g. a table [llm.agents.router] with policy = "llm", model = "qwen2.5:14b"',
+    )
 
     def for_agent(self, agent: str) -> AgentLLMSettings:
         return self.agents.get(agent, AgentLLMSettings())
