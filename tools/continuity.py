@@ -447,11 +447,11 @@ def _references(ctx: ToolContext, character_id: str, key: str, look: str) -> np.
 def check_character_continuity(ctx: ToolContext, args: CharacterCheckArgs) -> CharacterCheckResult:
     """Compare each character in the frames with its locked reference frames (cosine similarity of embeddings).
 
-    Fails with reason character_drift when a character's best similarity falls below the threshold in any
-    frame where it is clearly seen; the shot should then be regenerated with a note to match the reference
-    frames. When the renderer gives each figure's extent, a character is judged on every view the shot shows
-    well (eyes, face, bust), each against references of that view; otherwise on its box, against references
-    of the shot's framing group (face, chest, waist, body). A view with no reference yet is listed in
+    Fails with reason character_drift when a character's best similarity falls below the threshold in most of the
+    frames where it is clearly seen (the median frame); the shot should then be regenerated with a note to match the
+    reference frames. When the renderer gives each figure's extent, a character is judged on every view the shot
+    shows well (eyes, face, bust), each against references of that view; otherwise on its box, against references of
+    the shot's framing group (face, chest, waist, body). A view with no reference yet is listed in
     details.unreferenced_views: lock one there (lock_reference_frame with that view) once the shot is approved.
     """
     info = shot_info(ctx, args.shot_id, characters=args.characters, shot_type=args.shot_type)
@@ -473,7 +473,9 @@ def check_character_continuity(ctx: ToolContext, args: CharacterCheckArgs) -> Ch
             if len(references) == 0:
                 open_views[cid].append(key)
                 continue
-            judged[cid][key] = round(float(best_similarity(model.embed(crops), references).min()), 4)
+            # The median over the frames that show it: one odd frame (a turn of the head, a blink) does not fail a
+            # shot, as one odd frame does not move the lighting gate's reading; drift in most frames does.
+            judged[cid][key] = round(float(np.median(best_similarity(model.embed(crops), references))), 4)
         scores[cid] = min(judged[cid].values()) if judged[cid] else None
     threshold = ctx.config.gates.character_threshold.get(model.kind, 0.82)
     gate = character_gate(

@@ -69,7 +69,9 @@ class OfflineEmbedder:
         self.orientations = orientations
         total = sum(weights)
         self.weights = tuple(w / total for w in weights)
-        self.name = "offline"
+        # The name keys the frame store's collection: it changes whenever the features do (2: soft hue bins on
+        # subject crops), so a production made by an older version never compares its stored frames with new ones.
+        self.name = "offline-2"
         self.dim = grid[0] * grid[1] * 3 + int(np.prod(hsv_bins)) + orientations * 4
 
     def embed(self, images: list[np.ndarray]) -> np.ndarray:
@@ -85,7 +87,11 @@ class OfflineEmbedder:
         if picture.mode == "RGBA":  # alpha 0: not the subject (the set behind a figure); left out of the colours
             alpha = np.asarray(picture.getchannel("A").resize(self.size, Image.Resampling.BOX), dtype=np.float32)
             weight = alpha / 255.0 if float(alpha.max()) > 0 else None
-        blocks = [self._layout(rgb, weight), self._histogram(rgb, weight), self._gradients(rgb)]
+        blocks = [
+            self._layout(rgb, weight),
+            self._histogram(rgb, weight, soft=weight is not None),
+            self._gradients(rgb),
+        ]
         parts = [np.sqrt(w) * l2_normalise(block[None])[0] for w, block in zip(self.weights, blocks, strict=True)]
         return l2_normalise(np.concatenate(parts)[None])[0]
 
@@ -103,17 +109,22 @@ class OfflineEmbedder:
         means = np.where(counts[..., None] > 1e-3, cells.sum(axis=(1, 3)) / np.maximum(counts[..., None], 1e-6), mean)
         return (means - mean).reshape(-1)
 
-    def _histogram(self, rgb: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+    def _histogram(self, rgb: np.ndarray, weight: np.ndarray | None = None, *, soft: bool = False) -> np.ndarray:
         hsv = rgb_to_hsv(rgb).reshape(-1, 3)
         share = np.ones(len(hsv), dtype=np.float32) if weight is None else weight.reshape(-1)
         hb, sb, vb = self.hsv_bins
-        h = np.minimum((hsv[:, 0] * hb).astype(int), hb - 1)
         s = np.minimum((hsv[:, 1] * sb).astype(int), sb - 1)
         v = np.minimum((hsv[:, 2] * vb).astype(int), vb - 1)
         # Hue means little for greys: spread unsaturated pixels over all hues of their value bin.
         saturated = np.clip(hsv[:, 1] * 4.0, 0.0, 1.0)
         hist = np.zeros((hb, sb, vb), dtype=np.float32)
-        np.add.at(hist, (h, s, v), saturated * share)
+        # A subject cut out by its matte (RGBA) is judged on its own colours, so a hue on a bin's edge must not
+        # flip bins: pure yellow sits on the 60° edge, and a light's clipped channels nudge it across. Its hue is
+        # shared between the two nearest bins. A whole picture (a set) keeps hard bins: after a colour grade has
+        # matched its colour statistics, they are what still tells a wrong set from the right one.
+        hues = _soft_hues(hsv[:, 0], hb) if soft else [(np.minimum((hsv[:, 0] * hb).astype(int), hb - 1), 1.0)]
+        for h, part in hues:
+            np.add.at(hist, (h, s, v), saturated * share * part)
         grey = np.bincount(v[s == 0], weights=((1.0 - saturated) * share)[s == 0], minlength=vb).astype(np.float32)
         hist[:, 0, :] += grey[None, :] / hb
         return np.sqrt(hist.reshape(-1) / max(float(share.sum()), 1e-6))
@@ -130,3 +141,11 @@ class OfflineEmbedder:
             for cols in (slice(0, width // 2), slice(width // 2, width)):
                 out.append(np.bincount(bins[rows, cols].ravel(), magnitude[rows, cols].ravel(), self.orientations))
         return np.sqrt(np.concatenate(out).astype(np.float32))
+
+
+def _soft_hues(hue: np.ndarray, bins: int) -> list[tuple[np.ndarray, np.ndarray | float]]:
+    """Each hue (0..1, circular) as (bin, weight) pairs over its two nearest bin centres."""
+    position = hue * bins - 0.5
+    low = np.floor(position).astype(int)
+    upper = (position - low).astype(np.float32)
+    return [(low % bins, 1.0 - upper), ((low + 1) % bins, upper)]

@@ -129,3 +129,20 @@ def test_an_open_clip_gate_without_weights_is_refused_before_a_run(tmp_path: Pat
     assert settings.embedder.open_clip_pretrained == str(checkpoint)
     timing = load_settings(gates={"embedder": "open_clip"}, embedder={"random_weights": True})
     assert make_embedder(timing.gates, timing.embedder).name.endswith("-random")
+
+
+def _subject(colour: tuple[int, int, int]) -> np.ndarray:
+    """A matte-cut subject (RGBA): a coat of one colour under a brown head, transparent around them."""
+    picture = np.zeros((96, 48, 4), dtype=np.uint8)
+    picture[8:36, 12:36] = (110, 60, 40, 255)  # head
+    picture[36:96, 4:44, :3] = colour  # coat
+    picture[36:96, 4:44, 3] = 255
+    return picture
+
+
+def test_a_coat_on_a_hue_bins_edge_reads_the_same_when_a_light_nudges_it() -> None:
+    embedder = OfflineEmbedder()
+    yellow, warmer, purple = (253, 253, 0), (255, 240, 0), (140, 40, 180)  # 60°, 56°, and another coat entirely
+    vectors = embedder.embed([_subject(yellow), _subject(warmer), _subject(purple)])
+    assert float(vectors[0] @ vectors[1]) > 0.95
+    assert float(vectors[0] @ vectors[2]) < 0.7
