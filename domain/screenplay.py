@@ -102,6 +102,29 @@ class Scene(BaseModel):
         return seen
 
 
+class Character(BaseModel):
+    """A character as the script shows them (the Character agent's find), before a bible is built for them."""
+
+    character_id: str
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    speaking: bool
+    first_scene: str
+    intro: str = Field(default="", description="the action line that introduces them, if any")
+    scenes: list[str] = Field(default_factory=list)
+    age: str = Field(default="", description="as written, e.g. '28' or '40s'")
+
+
+class Location(BaseModel):
+    """A place the script's scene headings name; its scene bible says how it looks and is lit."""
+
+    location_id: str
+    name: str
+    int_ext: list[str] = Field(default_factory=list, description="as the headings give it: INT, EXT or both")
+    times_of_day: list[str] = Field(default_factory=list, description="DAY, NIGHT ... in order of first use")
+    scenes: list[str] = Field(default_factory=list)
+
+
 class Episode(BaseModel):
     """One episode: a vertical short-drama chapter of a few minutes."""
 
@@ -121,6 +144,20 @@ class Screenplay(BaseModel):
     def scenes(self) -> list[Scene]:
         """Every scene in script order."""
         return [scene for episode in self.episodes for scene in episode.scenes]
+
+    def locations(self) -> list[Location]:
+        """Every location in order of first appearance, with the scenes set there."""
+        found: dict[str, Location] = {}
+        for scene in self.scenes():
+            place = found.setdefault(
+                scene.location_id, Location(location_id=scene.location_id, name=scene.location_name)
+            )
+            place.scenes.append(scene.id)
+            if scene.int_ext and scene.int_ext not in place.int_ext:
+                place.int_ext.append(scene.int_ext)
+            if scene.time_of_day and scene.time_of_day not in place.times_of_day:
+                place.times_of_day.append(scene.time_of_day)
+        return list(found.values())
 
 
 def slugify(name: str) -> str:

@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from domain.bibles import (
     LIGHTING_FIELDS,
     Appearance,
@@ -40,7 +38,7 @@ from domain.bibles import (
     SceneBible,
     VoiceProfile,
 )
-from domain.screenplay import Beat, DialogueLine, Scene, Screenplay, slugify
+from domain.screenplay import Beat, Character, DialogueLine, Scene, Screenplay, slugify
 from tools import beats
 from tools.beats import load_yaml
 
@@ -627,20 +625,7 @@ def _voice(person: Person, gender: str | None, age: int | None, age_range: str, 
     )
 
 
-class CharacterEntry(BaseModel):
-    """A character as found in the script, before the full bible is built."""
-
-    character_id: str
-    name: str
-    aliases: list[str] = Field(default_factory=list)
-    speaking: bool
-    first_scene: str
-    intro: str = Field(default="", description="the action line that introduces them, if any")
-    scenes: list[str] = Field(default_factory=list)
-    age: str = Field(default="", description="as written, e.g. '28' or '40s'")
-
-
-def find_characters(index: ScriptIndex) -> list[CharacterEntry]:
+def find_characters(index: ScriptIndex) -> list[Character]:
     """Every speaking character and every named non-speaking one, in order of first appearance."""
     entries = []
     for person in index.people.values():
@@ -648,7 +633,7 @@ def find_characters(index: ScriptIndex) -> list[CharacterEntry]:
             {title_case(f) for f in person.forms | person.cue_names if title_case(f) != person.name and len(f) > 1}
         )
         entries.append(
-            CharacterEntry(
+            Character(
                 character_id=person.id,
                 name=person.name,
                 aliases=aliases,
@@ -905,7 +890,7 @@ def scene_bible(index: ScriptIndex, location_id: str) -> SceneBible:
 
 def location_ids(screenplay: Screenplay) -> list[str]:
     """Every location in order of first appearance."""
-    return list(dict.fromkeys(s.location_id for s in screenplay.scenes()))
+    return [place.location_id for place in screenplay.locations()]
 
 
 def extract_bibles(screenplay: Screenplay, index: ScriptIndex | None = None) -> Bibles:

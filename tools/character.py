@@ -15,6 +15,7 @@ from backends.bible_store import BibleHit, BibleStore
 from backends.text_embedding import make_text_embedder
 from domain.bibles import CharacterBible, SceneBible
 from domain.errors import ToolError
+from domain.screenplay import Character
 from tools import bible_extraction as bx
 from tools.context import ToolContext, chroma_client
 from tools.registry import tool
@@ -50,7 +51,7 @@ class ExtractCharactersArgs(BaseModel):
 
 
 class ExtractCharactersResult(BaseModel):
-    characters: list[bx.CharacterEntry]
+    characters: list[Character]
     locations: list[str] = Field(description="location ids in order of first appearance")
 
 
