@@ -46,7 +46,8 @@ def _run_section(quality: str | None, workers: int | None, budget: float | None,
 
 
 class ProgressListener:
-    """Per-episode bars that move as shots are decided, each with its episode's attempts and spend."""
+    """Per-episode bars that move as shots are decided, each with its episode's attempts and spend, and a line per
+    shot attempt (its model, what it cost, what the gates said) above them."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
@@ -71,6 +72,8 @@ class ProgressListener:
             if generated:
                 self.attempts[episode] = self.attempts.get(episode, 0) + 1
                 self.spent[episode] = self.spent.get(episode, 0.0) + record.attempts[-1].cost_usd
+            if node == "qa" and record.attempts:
+                self._shot_line(shot_id, record)
             decided = record.status in ("approved", "flagged", "rejected")
             if episode not in self.tasks or not (generated or decided):
                 continue
@@ -82,6 +85,21 @@ class ProgressListener:
                 description=f"episode {episode[1:]}  attempts {self.attempts.get(episode, 0)}  "
                 f"${self.spent.get(episode, 0.0):.2f}",
             )
+
+    def _shot_line(self, shot_id: str, record: Any) -> None:
+        """One line per shot attempt once QA has ruled on it (after the round's references are settled, which
+        may still fail a take the gates passed), above the episode bars."""
+        last = record.attempts[-1]
+        why = escape(", ".join(last.reasons) or "failed")
+        verdict = {
+            "approved": "[green]approved[/]",
+            "regenerate": f"[yellow]retry: {why}[/]",
+            "flagged": f"[red]flagged for review: {why}[/]",
+        }.get(record.status, escape(record.status))
+        self.progress.console.print(
+            f"  {shot_id}  attempt {last.attempt}  {escape(last.model or '-')}  ${last.cost_usd:.2f}  {verdict}",
+            highlight=False,
+        )
 
 
 def summary_rows(outcome: runner.RunOutcome) -> list[tuple[str, str]]:

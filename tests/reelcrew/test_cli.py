@@ -97,6 +97,13 @@ def test_produce_reports_each_episode_and_the_run_figures(tmp_path: Path) -> Non
         )
         bars = re.findall(rf"episode {number}\s+attempts (\d+)", done.stderr)
         assert bars and int(bars[-1]) == made, (number, made, done.stderr)
+    # And a line per shot attempt once QA ruled on it: its number, model, spend, and for the last, QA's verdict.
+    for shot_id, shot in manifest["shots"].items():
+        for attempt in shot["attempts"]:
+            line = rf"{shot_id}\s+attempt {attempt['attempt']}\s+{re.escape(attempt['model'])}\s+\$\d+\.\d\d\s"
+            assert re.search(line, done.stderr), (shot_id, attempt["attempt"])
+        verdict = {"approved": "approved", "flagged": "flagged for review"}[shot["status"]]
+        assert re.search(rf"{shot_id}\s+attempt {shot['attempts'][-1]['attempt']}\s.*{verdict}", done.stderr)
     # The summary shows what the manifest's figures hold: attempts per shot, drift rate per gate, human reviews.
     figures = manifest["figures"]
     summary = done.stdout
