@@ -158,28 +158,34 @@ def test_the_lighting_gate_compares_a_day_shot_only_with_day_frames(tmp_path: Pa
     assert kitchen.for_scene("E02-S001").approved_frames == []  # no night frame is sent as the day's reference
 
 
+def _one_scene(location: str, beats: list[Beat]) -> Screenplay:
+    """A one-scene screenplay set in ``location`` by day, with ``beats``."""
+    scene = Scene(
+        id="E01-S001",
+        episode=1,
+        number=1,
+        heading=f"INT. {location.upper()} - DAY",
+        location_id=location,
+        location_name=location.upper(),
+        int_ext="INT",
+        time_of_day="DAY",
+        beats=beats,
+    )
+    return Screenplay(episodes=[Episode(number=1, scenes=[scene])])
+
+
 # --- 2. the location's description -----------------------------------------------------------------------------------
 
 
 def test_a_location_description_is_not_a_character_introduction(board: Storyboard) -> None:
     kitchen = board.bibles.locations["kitchen"].description
     assert kitchen and not bx.INTRO_PATTERN.search(kitchen) and "tired eyes" not in kitchen
-    office = Scene(
-        id="E01-S001",
-        episode=1,
-        number=1,
-        heading="INT. OFFICE - DAY",
-        location_id="office",
-        location_name="OFFICE",
-        int_ext="INT",
-        time_of_day="DAY",
-    )
-    office.beats = [
+    beats = [
         Beat(index=0, kind="action", text="TESS (35), severe ponytail, in a crisp white blouse, waits."),
         Beat(index=1, kind="action", text="JUN HAN (30s, tailored black suit) signs papers. Rain streaks the glass."),
         Beat(index=2, kind="action", text="Rows of empty desks under flat light."),
     ]
-    bible = bx.scene_bible(bx.ScriptIndex(Screenplay(episodes=[Episode(number=1, scenes=[office])])), "office")
+    bible = bx.scene_bible(bx.ScriptIndex(_one_scene("office", beats)), "office")
     assert bible.description == "Rain streaks the glass."
 
 
@@ -204,40 +210,20 @@ def test_her_as_an_object_does_not_make_ben_female(board: Storyboard, out: Path)
     ],
 )
 def test_an_object_her_never_votes_for_the_subject(sentence: str) -> None:
-    scene = Scene(
-        id="E01-S001",
-        episode=1,
-        number=1,
-        heading="INT. ROOM - DAY",
-        location_id="room",
-        location_name="ROOM",
-        int_ext="INT",
-        time_of_day="DAY",
-    )
-    scene.beats = [
+    beats = [
         Beat(index=0, kind="action", text=sentence),
         Beat(index=1, kind="dialogue", text="Take it.", dialogue=DialogueLine(character="ben", text="Take it.")),
     ]
-    bible = bx.extract_bibles(Screenplay(episodes=[Episode(number=1, scenes=[scene])])).characters["ben"]
+    bible = bx.extract_bibles(_one_scene("room", beats)).characters["ben"]
     assert bible.voice_profile.gender == "neutral" and "voice_profile.gender" in bible.defaults
 
 
 def test_a_possessive_her_still_counts() -> None:
-    scene = Scene(
-        id="E01-S001",
-        episode=1,
-        number=1,
-        heading="INT. ROOM - DAY",
-        location_id="room",
-        location_name="ROOM",
-        int_ext="INT",
-        time_of_day="DAY",
-    )
-    scene.beats = [
+    beats = [
         Beat(index=0, kind="action", text="Ana drops her keys on the table."),
         Beat(index=1, kind="dialogue", text="Home.", dialogue=DialogueLine(character="ana", text="Home.")),
     ]
-    bibles = bx.extract_bibles(Screenplay(episodes=[Episode(number=1, scenes=[scene])]))
+    bibles = bx.extract_bibles(_one_scene("room", beats))
     assert bibles.characters["ana"].voice_profile.gender == "female"
 
 
