@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 Quality = Literal["draft", "standard", "premium"]
 PolicyKind = Literal["rules", "llm"]
@@ -217,8 +217,18 @@ class CheckpointSettings(BaseModel):
 
 
 class ExecutorSettings(BaseModel):
-    kind: Literal["local", "ray"] = "local"
+    """Where shot generations run: local async workers; a Ray cluster is the next implementation of the seam."""
+
+    kind: Literal["local", "ray"] = Field(default="local", description="'ray' is planned, not implemented yet")
     ray_address: str | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _implemented(cls, kind: str) -> str:
+        """Refused when the config is read, not after the storyboard is planned and the first shot is due."""
+        if kind != "local":
+            raise ValueError(f"executor {kind!r} is not implemented yet; use executor.kind = 'local'")
+        return kind
 
 
 class Config(BaseModel):

@@ -62,3 +62,12 @@ def test_errors_reach_the_caller() -> None:
     with pytest.raises(ValueError, match="provider said no"):
         executor.submit(boom).result()
     executor.shutdown()
+
+
+def test_an_executor_that_is_not_implemented_is_refused_when_the_config_is_read() -> None:
+    from domain.errors import ConfigError
+    from reelcrew.config import load_settings
+
+    with pytest.raises(ConfigError, match="executor 'ray' is not implemented yet"):
+        load_settings(executor={"kind": "ray"})
+    assert load_settings(executor={"kind": "local"}).executor.kind == "local"
