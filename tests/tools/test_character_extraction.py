@@ -150,3 +150,17 @@ def test_tightening_makes_wording_explicit_without_inventing(bibles: Bibles) -> 
     assert "constant 4100K" in location_edits["lighting_palette"].value
     motion = {e.field: e for e in bx.tighten_location(bibles.locations["rooftop-bar"], ["artifacts"])}
     assert "handheld" not in motion["camera_style"].value
+
+
+@pytest.mark.parametrize(
+    ("current", "note", "outfit"),
+    [
+        ("yellow raincoat", "raincoat red", "red raincoat"),  # the one garment worn: a colour note, not a new outfit
+        ("charcoal trench coat over a white blouse", "coat red", "red trench coat over a white blouse"),
+        ("black suit", "suit navy", "navy suit"),
+        ("yellow raincoat", "red raincoat and black boots", "red raincoat and black boots"),  # a whole new outfit
+        ("grey wool coat", "grey wool coat with a red scarf", "grey wool coat with a red scarf"),
+    ],
+)
+def test_a_wardrobe_note_recolours_the_garment_it_names(current: str, note: str, outfit: str) -> None:
+    assert bx.wardrobe_description(current, note) == outfit
