@@ -137,7 +137,7 @@ def main() -> int:
     try:
         config = Config()
         config.export = ExportSettings(width=args.width, height=args.height)
-        ctx = ToolContext.create(config, work / "out")
+        ctx = ToolContext.create(config, work / "out", read_grants=[work / "clips"])  # the clips it cuts
         fps = config.run.fps
         agent = AudioAgent(ctx)
 
