@@ -1012,8 +1012,8 @@ def wardrobe_description(current: str | None, change: str) -> str:
     garments = [m.group(0).lower() for m in words.garment.finditer(change)]
     worn = {m.group(0).lower().split()[-1] for m in words.garment.finditer(current or "")}
     rest = words.color.sub(" ", words.garment.sub(" ", change.lower())).split()
-    note = len(garments) == 1 and bool(new_colors) and not rest  # 'raincoat red': one garment, a new colour
-    if worn and worn <= {g.split()[-1] for g in garments} and not note:
+    recolour = len(garments) == 1 and bool(new_colors) and not rest  # 'raincoat red': one garment, a new colour
+    if worn and worn <= {g.split()[-1] for g in garments} and not recolour:
         return change  # a whole new description of the same clothes, not a note about one garment
     if current and garments and new_colors:
         for garment in garments:
