@@ -21,7 +21,7 @@ _STATE_TYPES = [
     ("domain.shot", "Shot"), ("domain.shot", "ShotType"), ("domain.shot", "CameraAngle"), ("domain.shot", "Movement"),
     ("domain.bibles", "Bibles"), ("domain.bibles", "CharacterBible"), ("domain.bibles", "SceneBible"),
     ("domain.bibles", "Appearance"), ("domain.bibles", "Outfit"), ("domain.bibles", "VoiceProfile"),
-    ("domain.bibles", "ReferenceFrame"),
+    ("domain.bibles", "ReferenceFrame"), ("domain.bibles", "LightingVariant"),
     ("domain.production", "ShotRecord"), ("domain.production", "ShotAttempt"), ("domain.production", "GateResult"),
     ("tools.routing", "CostEstimate"), ("tools.routing", "RouteDecision"),
     ("graph.state", "EpisodeProgress"), ("graph.state", "Phase"), ("graph.state", "ReviewItem"),
