@@ -79,10 +79,17 @@ class BibleStore:
     sizes must never share an index.
     """
 
-    def __init__(self, client: Any, embedder: TextEmbedder | None = None, collection_name: str | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        embedder: TextEmbedder | None = None,
+        collection_name: str | None = None,
+        project: str = "",
+    ) -> None:
         self.embedder: TextEmbedder = embedder or HashingTextEmbedder()
         if collection_name is None:
             collection_name = "bibles" if self.embedder.name == "hashing" else f"bibles-{self.embedder.name}"
+            collection_name = f"{project}-{collection_name}" if project else collection_name
         self.collection = open_collection(client, collection_name)
 
     @staticmethod

@@ -17,7 +17,7 @@ from domain.bibles import CharacterBible, SceneBible
 from domain.errors import ToolError
 from domain.screenplay import Character
 from tools import bible_extraction as bx
-from tools.context import ToolContext, chroma_client
+from tools.context import ToolContext, chroma_client, store_project
 from tools.registry import tool
 from tools.shot_planning import lighting_note, screenplay_of
 
@@ -25,7 +25,11 @@ from tools.shot_planning import lighting_note, screenplay_of
 def bible_store(ctx: ToolContext) -> BibleStore:
     """The run's bible store, on the run's Chroma client with the configured text embedder."""
     client = chroma_client(ctx)  # outside the factory: ctx.service holds a lock that is not re-entrant
-    return ctx.service("bible_store", lambda c: BibleStore(client, make_text_embedder(c.config.store.text_embedder)))
+    project = store_project(ctx)
+    return ctx.service(
+        "bible_store",
+        lambda c: BibleStore(client, make_text_embedder(c.config.store.text_embedder), project=project),
+    )
 
 
 def script_index(ctx: ToolContext) -> bx.ScriptIndex:

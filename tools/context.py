@@ -9,6 +9,7 @@ so a model that read untrusted script text cannot make a tool read an arbitrary 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Iterable
@@ -102,6 +103,16 @@ class ToolContext:
 def _within(candidate: Path, root: Path) -> bool:
     """Whether the resolved ``candidate`` is ``root`` or lies under it."""
     return candidate == root or root in candidate.parents
+
+
+def store_project(ctx: ToolContext) -> str:
+    """The prefix of this production's Chroma collections: none in its own embedded store, and on a shared server
+    one per production folder, so two productions' bibles and frames never mix."""
+    if ctx.config.store.chroma_mode != "server":
+        return ""
+    from domain.screenplay import slugify
+
+    return f"{slugify(ctx.out.name)[:40]}-{hashlib.sha256(str(ctx.out).encode()).hexdigest()[:8]}"
 
 
 def chroma_client(ctx: ToolContext) -> Any:

@@ -21,8 +21,7 @@ from backends.frame_store import FrameMeta, FrameStore
 from domain.bibles import ReferenceFrame
 from domain.errors import ToolError
 from domain.production import GateResult
-from domain.screenplay import slugify
-from tools.context import ToolContext, chroma_client
+from tools.context import ToolContext, chroma_client, store_project
 from tools.gates.boxes import Box, Matte, Shape, plate, visible_set_share
 from tools.gates.character import FigureLight, best_similarity, character_crops, character_gate
 from tools.gates.frames import (
@@ -58,9 +57,7 @@ def frame_store(ctx: ToolContext) -> FrameStore:
     """The run's frame store: a Chroma collection for this project and embedder, built once."""
     name = embedder(ctx).name
     client = chroma_client(ctx)  # resolved before ctx.service: its lock is not re-entrant
-    project = ""
-    if ctx.config.store.chroma_mode == "server":  # a shared server holds many projects; an embedded store one
-        project = f"{slugify(ctx.out.name)[:40]}-{hashlib.sha256(str(ctx.out).encode()).hexdigest()[:8]}"
+    project = store_project(ctx)
     store: FrameStore = ctx.service("frame_store", lambda c: FrameStore(client, name, project=project))
     return store
 
