@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import ToolError
+from domain.screenplay import slugify
 from domain.settings import Config
 from domain.storyboard import Storyboard
 from tools.decision_log import DecisionLog
@@ -110,8 +111,6 @@ def store_project(ctx: ToolContext) -> str:
     one per production folder, so two productions' bibles and frames never mix."""
     if ctx.config.store.chroma_mode != "server":
         return ""
-    from domain.screenplay import slugify
-
     return f"{slugify(ctx.out.name)[:40]}-{hashlib.sha256(str(ctx.out).encode()).hexdigest()[:8]}"
 
 
