@@ -38,7 +38,7 @@ from graph.state import (
     ReviewItem,
     ShotJob,
 )
-from tools.artifacts import figures, write_manifest, write_storyboard_files
+from tools.artifacts import figures, with_history, write_manifest, write_storyboard_files
 from tools.contact_sheet import write_contact_sheet
 from tools.context import ProjectState, ToolContext
 from tools.gates.frames import frames_dir
@@ -204,12 +204,6 @@ def qa(state: ProductionState, runtime: Runtime[ProductionContext], settings: Co
         "storyboard": storyboard,
         "clusters": _clusters(state, records, ctx),
     }
-
-
-def with_history(record: ShotRecord, history: dict[str, list[ShotAttempt]]) -> ShotRecord:
-    """``record`` with the attempts its shot had under storyboard revisions a redo replaced put before its own."""
-    earlier = history.get(record.shot_id) or []
-    return record.model_copy(update={"attempts": [*earlier, *record.attempts]}) if earlier else record
 
 
 def _clusters(state: ProductionState, records: dict[str, ShotRecord], ctx: ToolContext) -> list[dict[str, Any]]:

@@ -131,6 +131,12 @@ class RunFigures(BaseModel):
     spent_usd: float = 0.0
 
 
+def with_history(record: ShotRecord, history: Mapping[str, Sequence[ShotAttempt]]) -> ShotRecord:
+    """``record`` with the attempts its shot had under storyboard revisions a redo replaced put before its own."""
+    earlier = list(history.get(record.shot_id) or [])
+    return record.model_copy(update={"attempts": [*earlier, *record.attempts]}) if earlier else record
+
+
 def figures(
     records: Mapping[str, ShotRecord],
     redos: Mapping[str, int],
@@ -140,9 +146,8 @@ def figures(
     """The run's figures from its shot records and ``history`` (per shot id, the attempts made under storyboard
     revisions that a redo replaced, including those of shots the redo removed)."""
     history = history or {}
-    every = {shot_id: list(attempts) for shot_id, attempts in history.items()}
-    for shot_id, record in records.items():
-        every[shot_id] = [*every.get(shot_id, []), *record.attempts]
+    every = {shot_id: list(attempts) for shot_id, attempts in history.items()}  # removed shots' attempts too
+    every |= {shot_id: with_history(record, history).attempts for shot_id, record in records.items()}
     attempts = [a for tried in every.values() for a in tried]
     approved = [r for r in records.values() if r.status == "approved"]
     first_pass = [r for r in approved if len(every[r.shot_id]) == 1 and r.approved_by == "gates"]
