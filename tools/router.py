@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from backends.catalog import ModelCatalog, ModelEntry
 from backends.executor import ShotExecutor, make_executor
+from domain.bibles import scene_of_shot
 from domain.production import GenerationRequest, GenerationResult
 from domain.shot import Shot
 from domain.storyboard import Storyboard
@@ -113,7 +114,7 @@ def reference_images(board: Storyboard, shot: Shot, entry: ModelEntry) -> list[s
         bible = board.bibles.characters.get(character_id)
         if bible:
             look = bible.outfit_for(shot.scene_id)
-            refs += [r.path for r in bible.reference_frames if bible.outfit_for(r.shot_id[:8]) == look][:1]
+            refs += [r.path for r in bible.reference_frames if bible.outfit_for(scene_of_shot(r.shot_id)) == look][:1]
     refs += [ref.path for ref in board.context_for(shot).location.approved_frames[:1]]
     return [r for r in dict.fromkeys(refs) if Path(r).is_file()][: entry.max_reference_images]
 
