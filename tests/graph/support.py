@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,10 @@ def fingerprint(out: Path) -> dict[str, Any]:
 def model_calls(out: Path) -> list[dict[str, Any]]:
     path = out / "calls.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now, on loopback: for the servers a test starts (LangGraph, Chroma, Postgres)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from reelcrew import runner
-from tests.graph.support import SMALL, TINY, model_calls
+from tests.graph.support import SMALL, TINY, free_port, model_calls
 
 pytestmark = pytest.mark.slow
 
@@ -26,12 +25,6 @@ needs_postgres = pytest.mark.skipif(
     not INITDB or shutil.which("runuser") is None or os.geteuid() != 0,
     reason="needs Debian's postgresql (make test installs it) and root to run it as the postgres user",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _as_postgres(*args: str) -> None:
@@ -43,7 +36,7 @@ def dsn() -> Iterator[str]:
     bin_dir = Path(INITDB[-1]).parent
     data = Path(tempfile.mkdtemp(prefix="reelcrew-pg-"))
     shutil.chown(data, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     _as_postgres(str(bin_dir / "initdb"), "-D", str(data / "db"), "-A", "trust", "-U", "postgres")
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
     log = str(data / "server.log")  # the server's output goes there, not into our pipes (which it would hold open)
